@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-2-Clause) */
+/*
+ * kqueue.ko user ABI: BSD kqueue/kevent for Linux.
+ *
+ * This header is the specification of the ABI between kqueue.ko and user
+ * space. Everything not written here is not promised.
+ *
+ * THE DEVICE
+ *   /dev/kqueue is a misc character device, mode 0666. Every open(2) of it
+ *   creates a new, empty kqueue; the returned descriptor names it. close(2)
+ *   of the last descriptor that refers to the open file destroys the kqueue
+ *   and every knote in it. Open it with O_CLOEXEC (the shim does).
+ *
+ *   The descriptor is pollable: poll(2)/select(2)/epoll(7) report it
+ *   readable (POLLIN) while at least one event is pending, and another
+ *   kqueue may watch it with EVFILT_READ (data = number of pending knotes).
+ *   A kqueue may not watch itself, nor form a cycle of kqueues watching each
+ *   other (ELOOP), nor nest deeper than KQUEUE_MAX_NESTING (ELOOP).
+ *
+ * THE IOCTLS
+ *   KQUEUE_IOC_VERSION (_IOR, __u32): writes KQUEUE_ABI_VERSION. Errors:
+ *     EFAULT bad pointer.
+ *
+ *   KQUEUE_IOC_KEVENT (_IOW, struct kqueue_kevent_args): kevent(2).
+ *     First every change of changelist[0..nchanges) is applied in order, then,
+ *     if no change produced an error entry, pending events are collected into
+ *     eventlist[0..nevents). Returns the number of entries written to
+ *     eventlist (>= 0), or -1 with errno.
+ *
+ *     A change whose filter is 0 is skipped. Flags EV_EOF, EV_ERROR and the
+ *     other EV_SYSFLAGS bits are ignored in a change (as on FreeBSD).
+ *
+ *     A change that fails, or any change with EV_RECEIPT, is reported in the
+ *     eventlist as a copy of the change with flags = EV_ERROR and data = the
+ *     errno (0 for a successful EV_RECEIPT), while there is room; processing
+ *     continues with the next change, and the call then returns the number of
+ *     such entries without collecting events. If the eventlist is full when a
+ *     change fails, the call stops and fails with that errno (changes before it
+ *     stay applied).
+ *
+ *     Waiting: timeout == 0 (NULL) waits until an event is pending; a timeout
+ *     of {0, 0} polls; otherwise waits at most that long (CLOCK_MONOTONIC,
+ *     high resolution). nevents == 0 never waits. The wait is interruptible:
+ *     a signal ends it with EINTR. A waiting thread holds no lock: other
+ *     threads may apply changes to the same kqueue meanwhile.
+ *
+ *     Errors of the call itself:
+ *       EFAULT  args, changelist, eventlist or timeout is a bad pointer;
+ *       EINVAL  nchanges or nevents negative or above KQUEUE_MAX_KEVENTS,
+ *               reserved != 0, timeout with tv_sec < 0 or tv_nsec outside
+ *               [0, 999999999];
+ *       EINTR   a signal arrived while waiting;
+ *       EBADF   the descriptor is not a kqueue (ENOTTY from the ioctl layer);
+ *       any per-change errno below, when the eventlist had no room for it.
+ *
+ *     Per-change errors (reported as EV_ERROR entries, see above):
+ *       EINVAL  unknown filter; unknown flag bits; EV_ADD with EV_DELETE;
+ *               EV_ENABLE with EV_DISABLE; EV_FORCEONESHOT (unsupported);
+ *               a filter's own invalid arguments (listed per filter);
+ *       ENOENT  EV_DELETE/EV_ENABLE/EV_DISABLE (without EV_ADD) of a knote
+ *               that does not exist;
+ *       EBADF   fd filters: ident is not an open descriptor;
+ *       ENOMEM  out of memory;
+ *       ELOOP   EVFILT_READ on a kqueue that would create a cycle or nest
+ *               too deep.
+ *
+ * STRUCT KEVENT (FreeBSD 12+ layout, 64 bytes, LP64 only)
+ *   ident   what the knote watches: a file descriptor (READ, WRITE), a
+ *           user-chosen number (TIMER, USER). (ident, filter) names a knote
+ *           within a kqueue.
+ *   filter  EVFILT_*.
+ *   flags   in a change: EV_ADD, EV_DELETE, EV_ENABLE, EV_DISABLE, EV_ONESHOT,
+ *           EV_CLEAR, EV_DISPATCH, EV_RECEIPT, EV_KEEPUDATA. In an event:
+ *           the knote's EV_ONESHOT/EV_CLEAR/EV_DISPATCH plus EV_EOF, or
+ *           EV_ERROR for an error entry.
+ *   fflags  filter-specific flags (NOTE_*), in and out.
+ *   data    filter-specific data, in and out.
+ *   udata   opaque to the kernel; stored at EV_ADD (also when re-adding,
+ *           unless EV_KEEPUDATA) and returned with every event.
+ *   ext[4]  returned as zero; ignored on input.
+ *
+ * FLAG SEMANTICS (as FreeBSD kqueue(2))
+ *   EV_ADD adds the knote, or modifies it in place if it exists (udata,
+ *   fflags, data; EV_ONESHOT/EV_CLEAR/EV_DISPATCH are fixed at creation).
+ *   EV_ADD implies EV_ENABLE unless EV_DISABLE is given. EV_DISABLE keeps the
+ *   knote but reports nothing; EV_ENABLE re-arms it. EV_ONESHOT deletes the
+ *   knote after its first event. EV_CLEAR resets the knote's state after each
+ *   event (edge-triggered); without it READ/WRITE are level-triggered.
+ *   EV_DISPATCH disables the knote after each event.
+ *
+ * FILTERS
+ *   EVFILT_READ / EVFILT_WRITE, ident = fd of any pollable file (pipes,
+ *   FIFOs, sockets, eventfd, ttys/ptys, another kqueue, ...) and regular
+ *   files (always ready). data on return:
+ *     pipes/FIFOs     READ: bytes in the pipe; WRITE: free bytes;
+ *     TCP sockets     READ: bytes readable; WRITE: send-buffer space;
+ *     unix sockets    READ: bytes (stream) or first datagram size;
+ *                     WRITE: send-buffer space;
+ *     other sockets   READ: size of the first queued datagram; WRITE: space;
+ *     listening sock  READ: completed connections waiting in accept();
+ *     kqueues         READ: number of pending knotes;
+ *     regular files   READ: bytes from the file offset to EOF; WRITE: 0;
+ *     other files     0 (readiness only).
+ *   EV_EOF is set on hang-up (pipe: no writers/readers left; socket: peer
+ *   shut down or error); for sockets fflags then carries the pending socket
+ *   error (errno), if any. NOTE_LOWAT in fflags: data in the change is a
+ *   low-water mark; the knote fires only when data >= it (or on EOF); it is
+ *   ignored for files whose data is not known.
+ *   The knote holds a reference to the file while it exists (see README,
+ *   "Known limits").
+ *
+ *   EVFILT_TIMER, ident = any number. data = period in the unit chosen by
+ *   fflags: NOTE_SECONDS, NOTE_MSECONDS (default), NOTE_USECONDS,
+ *   NOTE_NSECONDS (at most one). Periodic unless EV_ONESHOT. With
+ *   NOTE_ABSTIME, data is an absolute CLOCK_REALTIME time in that unit and
+ *   the timer fires once. A period of 0 means 1 unit (unless EV_ONESHOT).
+ *   On return data = number of expirations since the last report; the knote
+ *   is always edge-triggered (EV_CLEAR is implied). Re-adding restarts it with
+ *   the new period. EINVAL: data < 0, several unit flags, unknown fflags.
+ *
+ *   EVFILT_USER, ident = any number. A change with NOTE_TRIGGER in fflags
+ *   triggers it. The low 24 bits (NOTE_FFLAGSMASK) of the knote's fflags are
+ *   combined with those of a change as NOTE_FFCTRLMASK says: NOTE_FFNOP keep,
+ *   NOTE_FFAND and, NOTE_FFOR or, NOTE_FFCOPY copy. data of a change is
+ *   stored and returned. On return fflags = the knote's fflags. Without
+ *   EV_CLEAR a triggered knote stays triggered; with EV_CLEAR reporting it
+ *   resets the trigger.
+ *
+ *   Other EVFILT_* values are defined for source compatibility and are
+ *   rejected with EINVAL until implemented.
+ */
+#ifndef _UAPI_LINUX_KQUEUE_H
+#define _UAPI_LINUX_KQUEUE_H
+
+/*
+ * KQUEUE_UAPI_FREESTANDING is defined only by kqueue.ko's C++ core, which
+ * may not include kernel headers and brings its own __u64 & co.
+ */
+#ifndef KQUEUE_UAPI_FREESTANDING
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#endif
+
+#define KQUEUE_ABI_VERSION	1
+#define KQUEUE_DEVICE_PATH	"/dev/kqueue"
+
+/* Filters. */
+#define EVFILT_READ		(-1)
+#define EVFILT_WRITE		(-2)
+#define EVFILT_AIO		(-3)	/* not implemented */
+#define EVFILT_VNODE		(-4)	/* not implemented */
+#define EVFILT_PROC		(-5)	/* not implemented yet */
+#define EVFILT_SIGNAL		(-6)	/* not implemented */
+#define EVFILT_TIMER		(-7)
+#define EVFILT_PROCDESC		(-8)	/* not implemented */
+#define EVFILT_FS		(-9)	/* not implemented */
+#define EVFILT_LIO		(-10)	/* not implemented */
+#define EVFILT_USER		(-11)
+#define EVFILT_SENDFILE		(-12)	/* not implemented */
+#define EVFILT_EMPTY		(-13)	/* not implemented */
+#define EVFILT_SYSCOUNT		13
+
+/* Actions (in a change). */
+#define EV_ADD			0x0001
+#define EV_DELETE		0x0002
+#define EV_ENABLE		0x0004
+#define EV_DISABLE		0x0008
+#define EV_FORCEONESHOT		0x0100	/* not supported: EINVAL */
+
+/* Flags (in a change, kept by the knote). */
+#define EV_ONESHOT		0x0010
+#define EV_CLEAR		0x0020
+#define EV_RECEIPT		0x0040
+#define EV_DISPATCH		0x0080
+#define EV_KEEPUDATA		0x0200
+
+#define EV_SYSFLAGS		0xF000	/* reserved; ignored in a change */
+#define EV_DROP			0x1000
+#define EV_FLAG1		0x2000
+#define EV_FLAG2		0x4000
+
+/* Returned values. */
+#define EV_EOF			0x8000
+#define EV_ERROR		0x4000
+
+/* EVFILT_USER. */
+#define NOTE_FFNOP		0x00000000
+#define NOTE_FFAND		0x40000000
+#define NOTE_FFOR		0x80000000
+#define NOTE_FFCOPY		0xc0000000
+#define NOTE_FFCTRLMASK		0xc0000000
+#define NOTE_FFLAGSMASK		0x00ffffff
+#define NOTE_TRIGGER		0x01000000
+
+/* EVFILT_READ, EVFILT_WRITE. */
+#define NOTE_LOWAT		0x0001
+#define NOTE_FILE_POLL		0x0002	/* not supported: ignored */
+
+/* EVFILT_VNODE (defined for source compatibility). */
+#define NOTE_DELETE		0x0001
+#define NOTE_WRITE		0x0002
+#define NOTE_EXTEND		0x0004
+#define NOTE_ATTRIB		0x0008
+#define NOTE_LINK		0x0010
+#define NOTE_RENAME		0x0020
+#define NOTE_REVOKE		0x0040
+#define NOTE_OPEN		0x0080
+#define NOTE_CLOSE		0x0100
+#define NOTE_CLOSE_WRITE	0x0200
+#define NOTE_READ		0x0400
+
+/* EVFILT_PROC. */
+#define NOTE_EXIT		0x80000000
+#define NOTE_FORK		0x40000000
+#define NOTE_EXEC		0x20000000
+#define NOTE_PCTRLMASK		0xf0000000
+#define NOTE_PDATAMASK		0x000fffff
+#define NOTE_TRACK		0x00000001
+#define NOTE_TRACKERR		0x00000002
+#define NOTE_CHILD		0x00000004
+
+/* EVFILT_TIMER. */
+#define NOTE_SECONDS		0x00000001
+#define NOTE_MSECONDS		0x00000002
+#define NOTE_USECONDS		0x00000004
+#define NOTE_NSECONDS		0x00000008
+#define NOTE_ABSTIME		0x00000010
+
+/* Largest nchanges or nevents accepted by one KQUEUE_IOC_KEVENT. */
+#define KQUEUE_MAX_KEVENTS	(1 << 24)
+/* Deepest chain of kqueues watching kqueues. */
+#define KQUEUE_MAX_NESTING	4
+
+#if defined(__KERNEL__) || defined(KQUEUE_UAPI_FREESTANDING)
+struct kevent {
+	__u64	ident;
+	__s16	filter;
+	__u16	flags;
+	__u32	fflags;
+	__s64	data;
+	__u64	udata;
+	__u64	ext[4];
+};
+#else
+/* The BSD spelling: ident is a uintptr_t and udata a pointer. */
+struct kevent {
+	__UINTPTR_TYPE__ ident;
+	short		filter;
+	unsigned short	flags;
+	unsigned int	fflags;
+	__INT64_TYPE__	data;
+	void		*udata;
+	__UINT64_TYPE__	ext[4];
+};
+
+#define EV_SET(kevp, a, b, c, d, e, f) do {				\
+	struct kevent *__kevp = (kevp);					\
+	__kevp->ident = (a);						\
+	__kevp->filter = (b);						\
+	__kevp->flags = (c);						\
+	__kevp->fflags = (d);						\
+	__kevp->data = (e);						\
+	__kevp->udata = (f);						\
+	__kevp->ext[0] = 0;						\
+	__kevp->ext[1] = 0;						\
+	__kevp->ext[2] = 0;						\
+	__kevp->ext[3] = 0;						\
+} while (0)
+#endif
+
+/* Layout checks: the ABI is the 64-bit FreeBSD 12+ struct kevent. */
+#ifdef __cplusplus
+#define __KQUEUE_STATIC_ASSERT(e, m) static_assert(e, m)
+#else
+#define __KQUEUE_STATIC_ASSERT(e, m) _Static_assert(e, m)
+#endif
+__KQUEUE_STATIC_ASSERT(sizeof(struct kevent) == 64,
+		       "struct kevent must be 64 bytes (LP64 only)");
+__KQUEUE_STATIC_ASSERT(__builtin_offsetof(struct kevent, filter) == 8, "filter");
+__KQUEUE_STATIC_ASSERT(__builtin_offsetof(struct kevent, flags) == 10, "flags");
+__KQUEUE_STATIC_ASSERT(__builtin_offsetof(struct kevent, fflags) == 12, "fflags");
+__KQUEUE_STATIC_ASSERT(__builtin_offsetof(struct kevent, data) == 16, "data");
+__KQUEUE_STATIC_ASSERT(__builtin_offsetof(struct kevent, udata) == 24, "udata");
+__KQUEUE_STATIC_ASSERT(__builtin_offsetof(struct kevent, ext) == 32, "ext");
+
+/*
+ * Argument of KQUEUE_IOC_KEVENT. Pointers are user addresses in __u64.
+ * timeout points to a struct timespec of the 64-bit ABI
+ * ({ __s64 tv_sec; __s64 tv_nsec; }) or is 0 to wait without limit.
+ */
+struct kqueue_kevent_args {
+	__u64	changelist;	/* const struct kevent[nchanges] */
+	__u64	eventlist;	/* struct kevent[nevents] */
+	__u64	timeout;	/* const struct timespec *, or 0 */
+	__s32	nchanges;
+	__s32	nevents;
+	__u64	reserved;	/* must be 0 */
+};
+
+__KQUEUE_STATIC_ASSERT(sizeof(struct kqueue_kevent_args) == 40,
+		       "struct kqueue_kevent_args must be 40 bytes");
+
+#ifndef KQUEUE_UAPI_FREESTANDING
+#define KQUEUE_IOC_MAGIC	0xB5
+#define KQUEUE_IOC_VERSION	_IOR(KQUEUE_IOC_MAGIC, 0, __u32)
+#define KQUEUE_IOC_KEVENT	_IOW(KQUEUE_IOC_MAGIC, 1, struct kqueue_kevent_args)
+#endif
+
+#endif /* _UAPI_LINUX_KQUEUE_H */
