@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Files as event sources for EVFILT_READ/EVFILT_WRITE.
+ *
+ * A knote registers on the file's wait queues through vfs_poll() with its
+ * own poll_table, as epoll does; the wake-up callback hands the poll key to
+ * the core. Readiness and data are read afresh at scan time.
+ *
+ * Kqueues watching kqueues form a graph that must stay acyclic (a cycle
+ * would pin files forever and recurse in wake-ups) and shallow (wake-ups
+ * nest one pollers lock per level): kq_nesting_mutex guards it.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/net.h>
+#include <linux/pipe_fs_i.h>
+#include <linux/poll.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/udp.h>
+#include <net/af_unix.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <uapi/linux/kqueue.h>
+
+#include "kq_glue.h"
+
+struct kqsys_fd_wait;
+
+struct kqsys_fd {
+	struct file *file;
+	struct kqsys *sys;		/* the watching kqueue */
+	struct kqcore_knote *kn;
+	poll_table pt;
+	struct kqsys_fd_wait *waits;
+	bool wait_alloc_failed;
+	/* When file is a kqueue: an edge of the nesting graph. */
+	struct kqsys *watched;
+	struct list_head watches_link;	/* in sys->watches */
+	struct list_head watchers_link;	/* in watched->watchers */
+};
+
+struct kqsys_fd_wait {
+	wait_queue_entry_t entry;
+	/* NULL once the queue announced POLLFREE (it is freed after RCU). */
+	wait_queue_head_t *head;
+	struct kqsys_fd *src;
+	struct kqsys_fd_wait *next;
+};
+
+/* ---- the nesting graph of kqueues ----------------------------------------- */
+
+static DEFINE_MUTEX(kq_nesting_mutex);
+static u64 kq_visit_stamp;
+
+/* Longest chain of watched kqueues below sys (memoised per walk). */
+static int kq_depth_below(struct kqsys *sys)
+{
+	struct kqsys_fd *edge;
+	int depth = 0;
+
+	if (sys->visit_stamp == kq_visit_stamp)
+		return sys->visit_depth;
+	list_for_each_entry(edge, &sys->watches, watches_link)
+		depth = max(depth, 1 + kq_depth_below(edge->watched));
+	sys->visit_stamp = kq_visit_stamp;
+	sys->visit_depth = depth;
+	return depth;
+}
+
+static int kq_depth_above(struct kqsys *sys)
+{
+	struct kqsys_fd *edge;
+	int depth = 0;
+
+	if (sys->visit_stamp == kq_visit_stamp)
+		return sys->visit_depth;
+	list_for_each_entry(edge, &sys->watchers, watchers_link)
+		depth = max(depth, 1 + kq_depth_above(edge->sys));
+	sys->visit_stamp = kq_visit_stamp;
+	sys->visit_depth = depth;
+	return depth;
+}
+
+static bool kq_reaches(struct kqsys *from, struct kqsys *to)
+{
+	struct kqsys_fd *edge;
+
+	if (from == to)
+		return true;
+	if (from->visit_stamp == kq_visit_stamp)
+		return false;
+	from->visit_stamp = kq_visit_stamp;
+	list_for_each_entry(edge, &from->watches, watches_link)
+		if (kq_reaches(edge->watched, to))
+			return true;
+	return false;
+}
+
+/* The graph is acyclic and no chain is longer than KQUEUE_MAX_NESTING. */
+static int kq_nesting_link(struct kqsys_fd *src, struct kqsys *watched)
+{
+	int above, below, err = 0;
+
+	mutex_lock(&kq_nesting_mutex);
+	kq_visit_stamp++;
+	if (kq_reaches(watched, src->sys)) {
+		err = -ELOOP;
+		goto out;
+	}
+	kq_visit_stamp++;
+	above = kq_depth_above(src->sys);
+	kq_visit_stamp++;
+	below = kq_depth_below(watched);
+	if (above + 1 + below > KQUEUE_MAX_NESTING) {
+		err = -ELOOP;
+		goto out;
+	}
+	src->watched = watched;
+	list_add(&src->watches_link, &src->sys->watches);
+	list_add(&src->watchers_link, &watched->watchers);
+out:
+	mutex_unlock(&kq_nesting_mutex);
+	return err;
+}
+
+static void kq_nesting_unlink(struct kqsys_fd *src)
+{
+	mutex_lock(&kq_nesting_mutex);
+	list_del(&src->watches_link);
+	list_del(&src->watchers_link);
+	mutex_unlock(&kq_nesting_mutex);
+}
+
+/* ---- wait-queue registration ---------------------------------------------- */
+
+static int kq_fd_wakeup(wait_queue_entry_t *entry, unsigned int mode, int sync,
+			void *key)
+{
+	struct kqsys_fd_wait *wait = container_of(entry, struct kqsys_fd_wait, entry);
+	struct kqsys_fd *src = wait->src;
+	__poll_t mask = key_to_poll(key);
+
+	if (mask & POLLFREE) {
+		/*
+		 * The queue is going away under its lock, which we hold: unhook
+		 * for good. After the release store nothing may touch wait: the
+		 * detach path may free it as soon as it sees NULL.
+		 */
+		list_del_init(&entry->entry);
+		smp_store_release(&wait->head, NULL);
+		return 0;
+	}
+	if (kqcore_fd_wakeup(src->kn, (__force unsigned int)mask))
+		kqsys_wake_nested(src->sys,
+				  src->watched ? src->watched->wake_nesting : 1);
+	return 0;
+}
+
+static void kq_fd_queue_proc(struct file *file, wait_queue_head_t *head,
+			     poll_table *pt)
+{
+	struct kqsys_fd *src = container_of(pt, struct kqsys_fd, pt);
+	struct kqsys_fd_wait *wait = kzalloc(sizeof(*wait), GFP_KERNEL_ACCOUNT);
+
+	if (!wait) {
+		src->wait_alloc_failed = true;
+		return;
+	}
+	init_waitqueue_func_entry(&wait->entry, kq_fd_wakeup);
+	wait->head = head;
+	wait->src = src;
+	wait->next = src->waits;
+	src->waits = wait;
+	add_wait_queue(head, &wait->entry);
+}
+
+static void kq_fd_unregister(struct kqsys_fd *src)
+{
+	struct kqsys_fd_wait *wait, *next;
+
+	for (wait = src->waits; wait; wait = next) {
+		wait_queue_head_t *head;
+
+		next = wait->next;
+		/* A POLLFREE'd queue is freed only after an RCU grace period. */
+		rcu_read_lock();
+		head = smp_load_acquire(&wait->head);
+		if (head)
+			remove_wait_queue(head, &wait->entry);
+		rcu_read_unlock();
+		kfree(wait);
+	}
+	src->waits = NULL;
+}
+
+int kqsys_fd_check(int fd)
+{
+	struct file *file = fget(fd);
+
+	if (!file)
+		return -EBADF;
+	fput(file);
+	return 0;
+}
+
+int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
+		    struct kqsys_fd **out)
+{
+	struct kqsys_fd *src;
+	int err;
+
+	lockdep_assert_held(&sys->mutex);
+	src = kzalloc(sizeof(*src), GFP_KERNEL_ACCOUNT);
+	if (!src)
+		return -ENOMEM;
+	src->file = fget(fd);
+	if (!src->file) {
+		kfree(src);
+		return -EBADF;
+	}
+	src->sys = sys;
+	src->kn = kn;
+	INIT_LIST_HEAD(&src->watches_link);
+	INIT_LIST_HEAD(&src->watchers_link);
+	if (kq_is_kqueue_file(src->file)) {
+		err = kq_nesting_link(src, src->file->private_data);
+		if (err) {
+			fput(src->file);
+			kfree(src);
+			return err;
+		}
+	}
+
+	init_poll_funcptr(&src->pt, kq_fd_queue_proc);
+	vfs_poll(src->file, &src->pt);
+	if (src->wait_alloc_failed) {
+		kqsys_fd_detach(src);
+		return -ENOMEM;
+	}
+	*out = src;
+	return 0;
+}
+
+void kqsys_fd_detach(struct kqsys_fd *src)
+{
+	kq_fd_unregister(src);
+	if (src->watched)
+		kq_nesting_unlink(src);
+	fput(src->file);
+	kfree(src);
+}
+
+/* ---- readiness and data ----------------------------------------------------- */
+
+static struct pipe_inode_info *kq_file_pipe(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	if (!S_ISFIFO(inode->i_mode) || !file->private_data ||
+	    file->private_data != inode->i_pipe)
+		return NULL;
+	return file->private_data;
+}
+
+static void kq_pipe_amounts(struct pipe_inode_info *pipe,
+			    struct kqsys_fd_state *state)
+{
+	unsigned int head, tail, mask;
+	long long bytes = 0;
+
+	pipe_lock(pipe);
+	head = pipe->head;
+	tail = pipe->tail;
+	mask = pipe->ring_size - 1;
+	for (; tail != head; tail++)
+		bytes += pipe->bufs[tail & mask].len;
+	state->readable = bytes;
+	state->writable = pipe_full(head, pipe->tail, pipe->max_usage) ? 0 :
+		max_t(long long, 0, (long long)pipe->max_usage * PAGE_SIZE - bytes);
+	pipe_unlock(pipe);
+}
+
+/* Length of the first queued datagram, as FIONREAD reports it. */
+static long long kq_first_datagram(struct sock *sk)
+{
+	struct sk_buff_head *queues[2] = { NULL, &sk->sk_receive_queue };
+	long long len = 0;
+	unsigned long flags;
+	int i;
+
+	if (sk->sk_protocol == IPPROTO_UDP && sk->sk_type == SOCK_DGRAM &&
+	    (sk->sk_family == AF_INET || sk->sk_family == AF_INET6))
+		queues[0] = &udp_sk(sk)->reader_queue;
+	for (i = 0; i < 2; i++) {
+		struct sk_buff *skb;
+
+		if (!queues[i])
+			continue;
+		spin_lock_irqsave(&queues[i]->lock, flags);
+		skb = skb_peek(queues[i]);
+		if (skb)
+			len = skb->len;
+		spin_unlock_irqrestore(&queues[i]->lock, flags);
+		if (skb)
+			break;
+	}
+	return len;
+}
+
+static void kq_socket_amounts(struct socket *sock, struct kqsys_fd_state *state)
+{
+	struct sock *sk = sock->sk;
+
+	if (!sk)
+		return;
+	state->sock_error = READ_ONCE(sk->sk_err);
+	state->writable = max_t(long long, 0,
+				READ_ONCE(sk->sk_sndbuf) - sk_wmem_alloc_get(sk));
+	if (READ_ONCE(sk->sk_state) == TCP_LISTEN &&
+	    (sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET)) {
+		state->readable = READ_ONCE(sk->sk_ack_backlog);
+	} else if (sk->sk_family == AF_UNIX) {
+		state->readable = unix_inq_len(sk);
+	} else if (sk->sk_protocol == IPPROTO_TCP && sk->sk_type == SOCK_STREAM) {
+		state->readable = max(0, tcp_inq(sk));
+		state->writable = max_t(long long, 0, sk_stream_wspace(sk));
+	} else {
+		state->readable = kq_first_datagram(sk);
+	}
+}
+
+void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state)
+{
+	struct file *file = src->file;
+	struct inode *inode = file_inode(file);
+	struct pipe_inode_info *pipe;
+	struct socket *sock;
+
+	state->revents = (__force unsigned int)vfs_poll(file, NULL);
+	state->readable = -1;
+	state->writable = -1;
+	state->sock_error = 0;
+
+	if (src->watched) {
+		state->readable = kqcore_pending(src->watched->core);
+	} else if ((pipe = kq_file_pipe(file))) {
+		kq_pipe_amounts(pipe, state);
+	} else if ((sock = sock_from_file(file))) {
+		kq_socket_amounts(sock, state);
+	} else if (S_ISREG(inode->i_mode)) {
+		/* Always "readable" to poll; FreeBSD reports bytes to EOF. */
+		state->readable = max_t(long long, 0,
+					i_size_read(inode) - READ_ONCE(file->f_pos));
+		if (!state->readable)
+			state->revents &= ~(__force unsigned int)(EPOLLIN | EPOLLRDNORM);
+	}
+}

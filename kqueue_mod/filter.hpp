@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The filter interface. One table of operations per EVFILT_*, dispatched
+ * statically (no virtual functions: no RTTI, no vtables to get wrong).
+ *
+ * Every operation runs in process context with kq->mutex held and kq->lock
+ * NOT held; each may sleep. A filter takes kq->lock itself for state that
+ * its event source changes from other contexts.
+ */
+#ifndef KQ_FILTER_HPP
+#define KQ_FILTER_HPP
+
+#include "knote.hpp"
+
+struct FilterOps {
+	/* Connect a new knote to its source; 0 or -errno. */
+	int (*attach)(Knote *kn);
+	/* Disconnect; no source callback runs for kn after it returns. */
+	void (*detach)(Knote *kn);
+	/* A change (not EV_DELETE) to an existing knote; 0 or -errno. */
+	int (*modify)(Knote *kn, const struct kevent &change);
+	/* Does kn have an event now? Records what deliver() reports. */
+	bool (*ready)(Knote *kn);
+	/* Fill fflags, data and EV_EOF of ev after ready(); resets edge state. */
+	void (*deliver)(Knote *kn, struct kevent &ev);
+	/* Poll bits that concern this filter in a wake-up (fd filters). */
+	u32 wake_mask;
+	/* ident is a file descriptor of the calling process. */
+	bool ident_is_fd;
+};
+
+extern const FilterOps read_filter_ops;
+extern const FilterOps write_filter_ops;
+extern const FilterOps timer_filter_ops;
+extern const FilterOps user_filter_ops;
+
+/* The operations of filter, or nullptr if it is not implemented. */
+const FilterOps *filter_ops_for(s16 filter);
+
+#endif /* KQ_FILTER_HPP */

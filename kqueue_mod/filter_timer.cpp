@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * EVFILT_TIMER on high-resolution timers. The hrtimer counts expirations
+ * into the knote under kq->lock (hard-irq); delivery hands the count over
+ * and resets it, so the knote is edge-triggered like FreeBSD's.
+ */
+#include "filter.hpp"
+#include "kqueue.hpp"
+
+using namespace kq_errno;
+
+namespace {
+
+constexpr u32 unit_flags = NOTE_SECONDS | NOTE_MSECONDS | NOTE_USECONDS |
+			   NOTE_NSECONDS;
+constexpr u32 known_fflags = unit_flags | NOTE_ABSTIME;
+constexpr s64 max_ns = 0x7fffffffffffffffll;
+
+struct TimerSpec {
+	s64 first_ns;
+	s64 period_ns;
+	bool absolute;
+};
+
+s64 nanoseconds_per_unit(u32 fflags)
+{
+	switch (fflags & unit_flags) {
+	case NOTE_SECONDS:
+		return 1000000000;
+	case NOTE_USECONDS:
+		return 1000;
+	case NOTE_NSECONDS:
+		return 1;
+	default:
+		return 1000000;
+	}
+}
+
+/* Saturating: a period of centuries is as good as forever. */
+s64 to_ns(s64 amount, s64 unit)
+{
+	return amount > max_ns / unit ? max_ns : amount * unit;
+}
+
+int timer_spec(u32 fflags, s64 data, bool oneshot, TimerSpec *spec)
+{
+	if (fflags & ~known_fflags)
+		return -EINVAL;
+	const u32 units = fflags & unit_flags;
+	if (units & (units - 1))
+		return -EINVAL;
+	if (data < 0)
+		return -EINVAL;
+
+	const s64 unit = nanoseconds_per_unit(fflags);
+	if (fflags & NOTE_ABSTIME) {
+		*spec = { to_ns(data, unit), 0, true };
+		return 0;
+	}
+	if (data == 0 && !oneshot)
+		data = 1;
+	const s64 period = to_ns(data, unit);
+	*spec = { period, oneshot ? 0 : period, false };
+	return 0;
+}
+
+void start(Knote *kn, const TimerSpec &spec)
+{
+	kqsys_timer_start(kn->source.timer, spec.first_ns, spec.period_ns,
+			  spec.absolute);
+}
+
+int timer_attach(Knote *kn)
+{
+	TimerSpec spec;
+	int err = timer_spec(kn->sfflags, kn->sdata, kn->flags & EV_ONESHOT, &spec);
+	if (err)
+		return err;
+	kn->flags |= EV_CLEAR;
+	kn->source.timer = kqsys_timer_create(kn->kq->sys(), kn->handle());
+	if (!kn->source.timer)
+		return -ENOMEM;
+	start(kn, spec);
+	return 0;
+}
+
+void timer_detach(Knote *kn)
+{
+	kqsys_timer_destroy(kn->source.timer);
+	kn->source.timer = nullptr;
+}
+
+/* Re-adding restarts the timer with the new period and forgets old expiries. */
+int timer_modify(Knote *kn, const struct kevent &change)
+{
+	TimerSpec spec;
+	int err = timer_spec(change.fflags, change.data, kn->flags & EV_ONESHOT,
+			     &spec);
+	if (err)
+		return err;
+	kn->sfflags = change.fflags;
+	kn->sdata = change.data;
+	start(kn, spec);
+	Kqueue *kq = kn->kq;
+	const unsigned long irqflags = kqsys_lock(kq->sys());
+	kn->timer_expirations = 0;
+	kn->status &= ~Knote::ACTIVE;
+	kq->dequeue_locked(kn);
+	kqsys_unlock(kq->sys(), irqflags);
+	return 0;
+}
+
+bool timer_ready(Knote *kn)
+{
+	return load_relaxed(kn->timer_expirations) != 0;
+}
+
+void timer_deliver(Knote *kn, struct kevent &ev)
+{
+	const unsigned long irqflags = kqsys_lock(kn->kq->sys());
+	ev.data = static_cast<s64>(kn->timer_expirations);
+	kn->timer_expirations = 0;
+	kqsys_unlock(kn->kq->sys(), irqflags);
+}
+
+} // namespace
+
+const FilterOps timer_filter_ops = {
+	.attach = timer_attach,
+	.detach = timer_detach,
+	.modify = timer_modify,
+	.ready = timer_ready,
+	.deliver = timer_deliver,
+	.wake_mask = 0,
+	.ident_is_fd = false,
+};
+
+extern "C" int kqcore_timer_expired(struct kqcore_knote *handle,
+				    unsigned long long n)
+{
+	Knote *kn = Knote::from(handle);
+	Kqueue *kq = kn->kq;
+	const unsigned long irqflags = kqsys_lock(kq->sys());
+	kn->timer_expirations += n;
+	kn->status |= Knote::ACTIVE;
+	const bool queued = kq->enqueue_locked(kn);
+	kqsys_unlock(kq->sys(), irqflags);
+	return queued;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Kernel-side definitions shared by the C glue files (never seen by C++). */
+#ifndef KQ_GLUE_H
+#define KQ_GLUE_H
+
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include "kq_services.h"
+
+/* The kernel half of one kqueue; file->private_data of a /dev/kqueue file. */
+struct kqsys {
+	spinlock_t lock;		/* kq->lock, see kqueue.cpp LOCKING */
+	struct mutex mutex;		/* kq->mutex */
+	wait_queue_head_t waiters;	/* threads sleeping in kevent() */
+	wait_queue_head_t pollers;	/* poll/select/epoll and watching kqueues */
+	struct kqcore *core;
+	/*
+	 * Lockdep subclass of pollers.lock while this kqueue wakes its pollers;
+	 * a watching kqueue's callback runs then and nests one level deeper.
+	 * Stable while pollers.lock is held.
+	 */
+	u8 wake_nesting;
+	/* Nesting graph (kq_nesting_mutex): edges are struct kqsys_fd. */
+	struct list_head watches;	/* kqueues this one watches */
+	struct list_head watchers;	/* kqueues watching this one */
+	u64 visit_stamp;		/* graph walks, kq_nesting_mutex */
+	int visit_depth;
+};
+
+extern const struct file_operations kqueue_fops;
+
+/* Wake kevent() sleepers and pollers; nesting is the pollers.lock subclass. */
+void kqsys_wake_nested(struct kqsys *sys, u8 nesting);
+
+static inline bool kq_is_kqueue_file(const struct file *file)
+{
+	return file->f_op == &kqueue_fops;
+}
+
+#endif /* KQ_GLUE_H */

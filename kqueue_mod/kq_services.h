@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The only interface between the C glue (which alone includes kernel
+ * headers) and the C++ core. Both sides include this file.
+ *
+ * kqsys_*   services the glue provides to the core: memory, the kqueue's
+ *           locks and wait queues, event sources (files, timers).
+ * kqcore_*  entry points the core provides to the glue.
+ *
+ * Every kernel object is behind an opaque pointer; the core never learns a
+ * kernel type's size or layout. Sizes and plain integers only.
+ *
+ * Context rules are part of each declaration: "may sleep" functions need
+ * process context without spinlocks; "any context" ones may be called from
+ * hard interrupts with the source's wait-queue lock held.
+ */
+#ifndef KQ_SERVICES_H
+#define KQ_SERVICES_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kevent;
+struct kqsys;		/* per-kqueue kernel objects: lock, mutex, wait queues */
+struct kqsys_fd;	/* a watched file: reference + poll wait entries */
+struct kqsys_timer;	/* a high-resolution timer */
+struct kqcore;		/* C++ Kqueue */
+struct kqcore_knote;	/* C++ Knote */
+
+/* ---- memory (charged to the caller's memory cgroup) ---------------- */
+enum kqsys_alloc_mode {
+	KQSYS_MAY_SLEEP,	/* GFP_KERNEL_ACCOUNT, vmalloc fallback for big sizes */
+	KQSYS_NO_WAIT,		/* GFP_NOWAIT | __GFP_ACCOUNT: any context */
+};
+void *kqsys_zalloc(unsigned long size, enum kqsys_alloc_mode mode);
+void kqsys_free(void *ptr);
+
+/* ---- the kqueue's locks (see the LOCKING block in kqueue.cpp) ---------- */
+/* kq->lock: irq-safe spinlock; returns the saved irq flags. Any context. */
+unsigned long kqsys_lock(struct kqsys *sys);
+void kqsys_unlock(struct kqsys *sys, unsigned long flags);
+void kqsys_assert_locked(struct kqsys *sys);
+/* kq->mutex: serialises changes and scans of one kqueue. May sleep. */
+void kqsys_mutex_lock(struct kqsys *sys);
+void kqsys_mutex_unlock(struct kqsys *sys);
+void kqsys_assert_mutex_held(struct kqsys *sys);
+
+/*
+ * Wake threads sleeping in kevent() on this kqueue and its pollers
+ * (poll/select/epoll, other kqueues). Any context, kq->lock NOT held.
+ */
+void kqsys_wake(struct kqsys *sys);
+
+/* ---- files (EVFILT_READ / EVFILT_WRITE) -------------------------------- */
+/* Poll bits, the stable uapi EPOLL* values (the glue checks they match). */
+#define KQSYS_POLLIN	0x0001u
+#define KQSYS_POLLPRI	0x0002u
+#define KQSYS_POLLOUT	0x0004u
+#define KQSYS_POLLERR	0x0008u
+#define KQSYS_POLLHUP	0x0010u
+#define KQSYS_POLLRDNORM 0x0040u
+#define KQSYS_POLLWRNORM 0x0100u
+#define KQSYS_POLLRDHUP	0x2000u
+
+struct kqsys_fd_state {
+	unsigned int revents;	/* KQSYS_POLL* readiness now */
+	long long readable;	/* bytes (or connections, events) readable; -1 unknown */
+	long long writable;	/* bytes writable; -1 unknown */
+	int sock_error;		/* pending socket error (positive errno), 0 none */
+};
+
+/* Is fd an open descriptor of the current process? May sleep. */
+int kqsys_fd_check(int fd);		/* 0 or -EBADF */
+/*
+ * Take a reference to the file behind fd and register for its wake-ups: each
+ * wake calls kqcore_fd_wakeup(kn, mask). Errors: -EBADF, -ENOMEM, -ELOOP
+ * (a kqueue that would nest into a cycle or too deep). May sleep; kq->mutex
+ * held.
+ */
+int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
+		    struct kqsys_fd **out);
+/* Unregister and drop the reference; no wake-up runs after it returns. */
+void kqsys_fd_detach(struct kqsys_fd *src);
+/* Readiness and data of the file now. May sleep; kq->mutex held. */
+void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state);
+
+/* ---- timers (EVFILT_TIMER) ---------------------------------------------- */
+/* May sleep. The expiry calls kqcore_timer_expired(kn, n) in hard-irq. */
+struct kqsys_timer *kqsys_timer_create(struct kqsys *sys,
+				       struct kqcore_knote *kn);
+/*
+ * (Re)arm: first expiry at first_ns (relative to now on CLOCK_MONOTONIC, or
+ * absolute CLOCK_REALTIME if absolute_realtime), then every period_ns if
+ * period_ns > 0. Cancels a pending expiry first. May sleep.
+ */
+void kqsys_timer_start(struct kqsys_timer *timer, long long first_ns,
+		       long long period_ns, int absolute_realtime);
+/* Cancel and free; waits for a running expiry. May sleep. */
+void kqsys_timer_destroy(struct kqsys_timer *timer);
+
+/* ---- entry points of the core, called by the glue ------------------------ */
+/* A new kqueue for sys, or NULL (ENOMEM). May sleep. */
+struct kqcore *kqcore_create(struct kqsys *sys);
+/* Detach and free every knote, then the kqueue. May sleep; no other user. */
+void kqcore_destroy(struct kqcore *kq);
+/* Apply one change; 0 or a negative errno. May sleep. */
+int kqcore_apply_change(struct kqcore *kq, const struct kevent *change);
+/*
+ * Collect events: kqcore_scan_begin() takes kq->mutex and puts the end
+ * marker in the active queue; each kqcore_scan_next() fills up to max
+ * events (0: nothing more before the marker); kqcore_scan_end() removes the
+ * marker, finishes EV_ONESHOT deletions and drops kq->mutex. May sleep.
+ */
+void kqcore_scan_begin(struct kqcore *kq);
+int kqcore_scan_next(struct kqcore *kq, struct kevent *out, int max);
+void kqcore_scan_end(struct kqcore *kq);
+/* Number of knotes with a pending event (lockless snapshot). Any context. */
+long kqcore_pending(const struct kqcore *kq);
+
+/* A wake-up from a watched file: mask is the poll key (0 = unknown). Any
+ * context; returns nonzero if the kqueue must be woken (kqsys_wake). */
+int kqcore_fd_wakeup(struct kqcore_knote *kn, unsigned int mask);
+/* A timer expired n times. Hard-irq; returns nonzero to wake the kqueue. */
+int kqcore_timer_expired(struct kqcore_knote *kn, unsigned long long n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KQ_SERVICES_H */

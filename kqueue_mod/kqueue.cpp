@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kqueue: registration of changes, the queue of pending knotes, scans.
+ *
+ * LOCKING
+ *
+ * Lock order, outermost first:
+ *
+ *   1) kq->mutex (struct mutex, per kqueue)
+ *      Serialises everything that creates, modifies, evaluates or frees the
+ *      knotes of one kqueue: kevent() changes, scans, close. Held across
+ *      filter calls that sleep (vfs_poll, allocation, hrtimer_cancel) and
+ *      across the copy of events to user memory. Never held while a
+ *      kevent() caller sleeps waiting for events, so other threads' changes
+ *      are never blocked by a waiter.
+ *
+ *   2) kqueue nesting mutex (global, glue: fd_source.c)
+ *      Taken under a watcher's kq->mutex when a knote on a kqueue file is
+ *      attached or detached, to keep the graph of kqueues watching kqueues
+ *      acyclic and shallow.
+ *
+ *   3) a watched file's wait-queue lock (wait_queue_head_t.lock)
+ *      Held by the file's wake_up() while our wake-up callback runs, in any
+ *      context, possibly hard-irq.
+ *
+ *   4) kq->lock (spinlock, irq-safe, per kqueue)
+ *      Guards Knote::status, the active queue and pending_, and filter
+ *      state written by event sources (timer expirations). Taken by
+ *      callbacks under 3), hence irq-safe. A leaf: nothing is acquired
+ *      under it; wake-ups of the kqueue's own waiters happen after it is
+ *      released (kqsys_wake), so a kqueue watching a kqueue nests wait-queue
+ *      locks, never kq->lock (the glue gives those a lockdep subclass).
+ *
+ * Knote lifetime and the state machine: see knote.hpp.
+ */
+#include "kqueue.hpp"
+#include "filter.hpp"
+
+using namespace kq_errno;
+
+namespace {
+
+constexpr u16 change_actions = EV_ADD | EV_DELETE | EV_ENABLE | EV_DISABLE;
+constexpr u16 change_flags_known = change_actions | EV_ONESHOT | EV_CLEAR |
+				   EV_RECEIPT | EV_DISPATCH | EV_KEEPUDATA;
+/* Flags a knote keeps from the change that created it. */
+constexpr u16 knote_kept_flags = EV_ONESHOT | EV_CLEAR | EV_DISPATCH;
+
+class LockGuard {
+public:
+	explicit LockGuard(struct kqsys *sys) : sys_(sys), flags_(kqsys_lock(sys)) {}
+	~LockGuard() { kqsys_unlock(sys_, flags_); }
+	LockGuard(const LockGuard &) = delete;
+	LockGuard &operator=(const LockGuard &) = delete;
+
+private:
+	struct kqsys *sys_;
+	unsigned long flags_;
+};
+
+class MutexGuard {
+public:
+	explicit MutexGuard(struct kqsys *sys) : sys_(sys) { kqsys_mutex_lock(sys); }
+	~MutexGuard() { kqsys_mutex_unlock(sys_); }
+	MutexGuard(const MutexGuard &) = delete;
+	MutexGuard &operator=(const MutexGuard &) = delete;
+
+private:
+	struct kqsys *sys_;
+};
+
+int validate_change_flags(u16 flags)
+{
+	if (flags & ~change_flags_known)
+		return -EINVAL;
+	if ((flags & (EV_ADD | EV_DELETE)) == (EV_ADD | EV_DELETE))
+		return -EINVAL;
+	if ((flags & (EV_ENABLE | EV_DISABLE)) == (EV_ENABLE | EV_DISABLE))
+		return -EINVAL;
+	return 0;
+}
+
+} // namespace
+
+Kqueue *Kqueue::create(struct kqsys *sys)
+{
+	auto *kq = new Kqueue(sys);
+	if (!kq)
+		return nullptr;
+	if (!kq->table_.init()) {
+		delete kq;
+		return nullptr;
+	}
+	return kq;
+}
+
+void Kqueue::destroy()
+{
+	{
+		MutexGuard guard(sys_);
+		while (Knote *kn = table_.any())
+			drop_knote(kn);
+	}
+	table_.release();
+	delete this;
+}
+
+bool Kqueue::enqueue_locked(Knote *kn)
+{
+	kqsys_assert_locked(sys_);
+	if (kn->status & (Knote::QUEUED | Knote::DISABLED))
+		return false;
+	kn->queue_link.insert_before(&queue_);
+	kn->status |= Knote::QUEUED;
+	store_relaxed(pending_, pending_ + 1);
+	return true;
+}
+
+void Kqueue::dequeue_locked(Knote *kn)
+{
+	kqsys_assert_locked(sys_);
+	if (!(kn->status & Knote::QUEUED))
+		return;
+	kn->queue_link.unlink();
+	kn->status &= ~Knote::QUEUED;
+	store_relaxed(pending_, pending_ - 1);
+}
+
+bool Kqueue::activate(Knote *kn)
+{
+	LockGuard guard(sys_);
+	kn->status |= Knote::ACTIVE;
+	return enqueue_locked(kn);
+}
+
+/* Evaluate an enabled knote after a change, as FreeBSD does at register. */
+void Kqueue::reevaluate(Knote *kn)
+{
+	const bool ready = kn->ops->ready(kn);
+	bool queued;
+	{
+		LockGuard guard(sys_);
+		if (kn->status & Knote::DISABLED)
+			return;
+		if (ready)
+			kn->status |= Knote::ACTIVE;
+		queued = (kn->status & Knote::ACTIVE) && enqueue_locked(kn);
+	}
+	if (queued)
+		kqsys_wake(sys_);
+}
+
+void Kqueue::set_enabled(Knote *kn, bool enabled)
+{
+	LockGuard guard(sys_);
+	if (enabled) {
+		kn->status &= ~Knote::DISABLED;
+	} else {
+		kn->status |= Knote::DISABLED;
+		dequeue_locked(kn);
+	}
+}
+
+int Kqueue::add_knote(const FilterOps *ops, const struct kevent &change,
+		      Knote **out)
+{
+	auto *kn = new Knote();
+	if (!kn)
+		return -ENOMEM;
+	kn->kq = this;
+	kn->ops = ops;
+	kn->ident = change.ident;
+	kn->filter = change.filter;
+	kn->flags = change.flags & knote_kept_flags;
+	kn->udata = change.udata;
+	kn->sfflags = change.fflags;
+	kn->sdata = change.data;
+	/* Before attach: a wake-up may arrive as soon as the source knows kn. */
+	if (change.flags & EV_DISABLE)
+		kn->status = Knote::DISABLED;
+
+	const int err = ops->attach(kn);
+	if (err) {
+		{
+			LockGuard guard(sys_);
+			dequeue_locked(kn);
+		}
+		delete kn;
+		return err;
+	}
+	table_.insert(kn);
+	*out = kn;
+	return 0;
+}
+
+void Kqueue::drop_knote(Knote *kn)
+{
+	kqsys_assert_mutex_held(sys_);
+	kn->ops->detach(kn);
+	{
+		LockGuard guard(sys_);
+		dequeue_locked(kn);
+	}
+	table_.remove(kn);
+	delete kn;
+}
+
+int Kqueue::apply_change(const struct kevent &change)
+{
+	const u16 flags = change.flags & ~EV_SYSFLAGS;
+	int err = validate_change_flags(flags);
+	if (err)
+		return err;
+	const FilterOps *ops = filter_ops_for(change.filter);
+	if (!ops)
+		return -EINVAL;
+	if (ops->ident_is_fd) {
+		if (change.ident > 0x7fffffffull)
+			return -EBADF;
+		err = kqsys_fd_check(static_cast<int>(change.ident));
+		if (err)
+			return err;
+	}
+
+	MutexGuard guard(sys_);
+	Knote *kn = table_.find(change.ident, change.filter);
+	if (!kn) {
+		if (!(flags & EV_ADD))
+			return -ENOENT;
+		err = add_knote(ops, change, &kn);
+		if (err)
+			return err;
+	} else if (flags & EV_DELETE) {
+		drop_knote(kn);
+		return 0;
+	} else {
+		/*
+		 * As on FreeBSD, any change to an existing knote stores its udata
+		 * (unless EV_KEEPUDATA) and hands fflags/data to the filter.
+		 */
+		err = ops->modify(kn, change);
+		if (err)
+			return err;
+		if (!(flags & EV_KEEPUDATA))
+			kn->udata = change.udata;
+	}
+
+	if (flags & EV_DISABLE)
+		set_enabled(kn, false);
+	else if (flags & EV_ENABLE)
+		set_enabled(kn, true);
+	reevaluate(kn);
+	return 0;
+}
+
+void Kqueue::scan_begin()
+{
+	kqsys_mutex_lock(sys_);
+	LockGuard guard(sys_);
+	scan_marker_.insert_before(&queue_);
+}
+
+void Kqueue::scan_end()
+{
+	{
+		LockGuard guard(sys_);
+		scan_marker_.unlink();
+	}
+	kqsys_mutex_unlock(sys_);
+}
+
+/*
+ * Knotes queued before scan_begin() sit in front of the marker; those that
+ * are re-queued (level-triggered) or newly woken go behind it, so one
+ * kevent() call reports each knote at most once.
+ */
+int Kqueue::scan_next(struct kevent *out, int max)
+{
+	kqsys_assert_mutex_held(sys_);
+	int n = 0;
+
+	while (n < max) {
+		Knote *kn;
+		{
+			LockGuard guard(sys_);
+			if (queue_.next == &scan_marker_)
+				break;
+			kn = KQ_CONTAINER_OF(queue_.next, Knote, queue_link);
+			dequeue_locked(kn);
+		}
+
+		if (!kn->ops->ready(kn)) {
+			LockGuard guard(sys_);
+			/* A wake-up since the dequeue re-queued it: keep it active. */
+			if (!(kn->status & Knote::QUEUED))
+				kn->status &= ~Knote::ACTIVE;
+			continue;
+		}
+
+		struct kevent &ev = out[n++];
+		ev = {};
+		ev.ident = kn->ident;
+		ev.filter = kn->filter;
+		ev.flags = kn->flags;
+		ev.udata = kn->udata;
+		kn->ops->deliver(kn, ev);
+
+		if (kn->flags & EV_ONESHOT) {
+			drop_knote(kn);
+			continue;
+		}
+		LockGuard guard(sys_);
+		if (kn->flags & EV_DISPATCH) {
+			kn->status |= Knote::DISABLED;
+			kn->status &= ~Knote::ACTIVE;
+			dequeue_locked(kn);
+		} else if (kn->flags & EV_CLEAR) {
+			if (!(kn->status & Knote::QUEUED))
+				kn->status &= ~Knote::ACTIVE;
+		} else {
+			enqueue_locked(kn);
+		}
+	}
+	return n;
+}
+
+/* ---- entry points for the glue ------------------------------------------ */
+
+extern "C" struct kqcore *kqcore_create(struct kqsys *sys)
+{
+	Kqueue *kq = Kqueue::create(sys);
+	return kq ? kq->handle() : nullptr;
+}
+
+extern "C" void kqcore_destroy(struct kqcore *kq)
+{
+	Kqueue::from(kq)->destroy();
+}
+
+extern "C" int kqcore_apply_change(struct kqcore *kq, const struct kevent *change)
+{
+	return Kqueue::from(kq)->apply_change(*change);
+}
+
+extern "C" void kqcore_scan_begin(struct kqcore *kq)
+{
+	Kqueue::from(kq)->scan_begin();
+}
+
+extern "C" int kqcore_scan_next(struct kqcore *kq, struct kevent *out, int max)
+{
+	return Kqueue::from(kq)->scan_next(out, max);
+}
+
+extern "C" void kqcore_scan_end(struct kqcore *kq)
+{
+	Kqueue::from(kq)->scan_end();
+}
+
+extern "C" long kqcore_pending(const struct kqcore *kq)
+{
+	return Kqueue::from(kq)->pending();
+}

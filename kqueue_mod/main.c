@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kqueue.ko: the /dev/kqueue device. Each open() is a kqueue; the
+ * KQUEUE_IOC_KEVENT ioctl is kevent(2). This file owns every copy from and
+ * to user memory; the C++ core (kqueue.cpp) never sees a user pointer.
+ */
+#include <linux/errno.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/time64.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/kqueue.h>
+
+#include "kq_glue.h"
+
+/* The core's freestanding copies of ABI constants must match the kernel's. */
+static_assert(KQSYS_POLLIN == (__force unsigned int)EPOLLIN);
+static_assert(KQSYS_POLLPRI == (__force unsigned int)EPOLLPRI);
+static_assert(KQSYS_POLLOUT == (__force unsigned int)EPOLLOUT);
+static_assert(KQSYS_POLLERR == (__force unsigned int)EPOLLERR);
+static_assert(KQSYS_POLLHUP == (__force unsigned int)EPOLLHUP);
+static_assert(KQSYS_POLLRDNORM == (__force unsigned int)EPOLLRDNORM);
+static_assert(KQSYS_POLLWRNORM == (__force unsigned int)EPOLLWRNORM);
+static_assert(KQSYS_POLLRDHUP == (__force unsigned int)EPOLLRDHUP);
+static_assert(ENOENT == 2 && EBADF == 9 && ENOMEM == 12 && EINVAL == 22 &&
+	      ELOOP == 40, "kq_base.hpp errno values");
+
+/* Changes and events move between user and kernel memory in chunks. */
+#define KQ_CHUNK 8
+
+static int kq_open(struct inode *inode, struct file *file)
+{
+	struct kqsys *sys = kzalloc(sizeof(*sys), GFP_KERNEL_ACCOUNT);
+
+	if (!sys)
+		return -ENOMEM;
+	spin_lock_init(&sys->lock);
+	mutex_init(&sys->mutex);
+	init_waitqueue_head(&sys->waiters);
+	init_waitqueue_head(&sys->pollers);
+	INIT_LIST_HEAD(&sys->watches);
+	INIT_LIST_HEAD(&sys->watchers);
+	sys->core = kqcore_create(sys);
+	if (!sys->core) {
+		kfree(sys);
+		return -ENOMEM;
+	}
+	file->private_data = sys;
+	return nonseekable_open(inode, file);
+}
+
+static int kq_release(struct inode *inode, struct file *file)
+{
+	struct kqsys *sys = file->private_data;
+
+	kqcore_destroy(sys->core);
+	kfree(sys);
+	return 0;
+}
+
+static __poll_t kq_poll(struct file *file, poll_table *pt)
+{
+	struct kqsys *sys = file->private_data;
+
+	poll_wait(file, &sys->pollers, pt);
+	return kqcore_pending(sys->core) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/*
+ * Sleep until an event is pending, the absolute CLOCK_MONOTONIC deadline
+ * (NULL: none) passes (-ETIME), or a signal arrives (-EINTR).
+ */
+static int kq_wait_for_events(struct kqsys *sys, ktime_t *deadline)
+{
+	DEFINE_WAIT(wait);
+	int ret = 0;
+
+	for (;;) {
+		prepare_to_wait(&sys->waiters, &wait, TASK_INTERRUPTIBLE);
+		if (kqcore_pending(sys->core))
+			break;
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (!schedule_hrtimeout_range(deadline, current->timer_slack_ns,
+					      HRTIMER_MODE_ABS)) {
+			ret = -ETIME;
+			break;
+		}
+	}
+	finish_wait(&sys->waiters, &wait);
+	return ret;
+}
+
+/* One pass over the pending knotes into the user's eventlist. */
+static long kq_scan_to_user(struct kqsys *sys, struct kevent __user *out,
+			    int nevents)
+{
+	struct kevent buf[KQ_CHUNK];
+	long total = 0;
+
+	kqcore_scan_begin(sys->core);
+	while (total < nevents) {
+		int n = kqcore_scan_next(sys->core, buf,
+					 min_t(long, KQ_CHUNK, nevents - total));
+		if (!n)
+			break;
+		if (copy_to_user(out + total, buf, n * sizeof(*buf))) {
+			total = -EFAULT;
+			break;
+		}
+		total += n;
+	}
+	kqcore_scan_end(sys->core);
+	return total;
+}
+
+static long kq_collect(struct kqsys *sys, struct kevent __user *out,
+		       int nevents, const struct timespec64 *timeout)
+{
+	ktime_t deadline = 0;
+	long n;
+	int err;
+
+	if (timeout)
+		deadline = ktime_add_safe(ktime_get(), timespec64_to_ktime(*timeout));
+	for (;;) {
+		n = kq_scan_to_user(sys, out, nevents);
+		if (n)
+			return n;
+		if (timeout && !timeout->tv_sec && !timeout->tv_nsec)
+			return 0;
+		err = kq_wait_for_events(sys, timeout ? &deadline : NULL);
+		if (err == -ETIME)
+			return kq_scan_to_user(sys, out, nevents);
+		if (err)
+			return err;
+	}
+}
+
+/* Report change as an EV_ERROR entry (err 0: an EV_RECEIPT). */
+static int kq_report_change(struct kevent *change, int err,
+			    struct kevent __user *slot)
+{
+	change->flags = EV_ERROR;
+	change->data = -err;
+	memset(change->ext, 0, sizeof(change->ext));
+	return copy_to_user(slot, change, sizeof(*change)) ? -EFAULT : 0;
+}
+
+static long kq_ioctl_kevent(struct kqsys *sys,
+			    struct kqueue_kevent_args __user *uargs)
+{
+	struct kqueue_kevent_args args;
+	struct timespec64 timeout;
+	struct kevent __user *changes, *out;
+	struct kevent buf[KQ_CHUNK];
+	int nevents, nerrors = 0, i, j;
+
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (args.reserved || args.nchanges < 0 || args.nevents < 0 ||
+	    args.nchanges > KQUEUE_MAX_KEVENTS || args.nevents > KQUEUE_MAX_KEVENTS)
+		return -EINVAL;
+	if (args.timeout) {
+		if (get_timespec64(&timeout, u64_to_user_ptr(args.timeout)))
+			return -EFAULT;
+		if (timeout.tv_sec < 0 || !timespec64_valid(&timeout))
+			return -EINVAL;
+	}
+	changes = u64_to_user_ptr(args.changelist);
+	out = u64_to_user_ptr(args.eventlist);
+	nevents = args.nevents;
+
+	for (i = 0; i < args.nchanges; i += KQ_CHUNK) {
+		int n = min(KQ_CHUNK, args.nchanges - i);
+
+		if (copy_from_user(buf, changes + i, n * sizeof(*buf)))
+			return -EFAULT;
+		for (j = 0; j < n; j++) {
+			struct kevent *change = &buf[j];
+			int err;
+
+			if (!change->filter)
+				continue;
+			err = kqcore_apply_change(sys->core, change);
+			if (!err && !(change->flags & EV_RECEIPT))
+				continue;
+			if (!nevents)
+				return err;
+			if (kq_report_change(change, err, out))
+				return -EFAULT;
+			out++;
+			nevents--;
+			nerrors++;
+		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	if (nerrors)
+		return nerrors;
+	if (!nevents)
+		return 0;
+	return kq_collect(sys, out, nevents, args.timeout ? &timeout : NULL);
+}
+
+static long kq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct kqsys *sys = file->private_data;
+
+	switch (cmd) {
+	case KQUEUE_IOC_KEVENT:
+		return kq_ioctl_kevent(sys, (void __user *)arg);
+	case KQUEUE_IOC_VERSION:
+		return put_user((__u32)KQUEUE_ABI_VERSION, (__u32 __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+const struct file_operations kqueue_fops = {
+	.owner = THIS_MODULE,
+	.open = kq_open,
+	.release = kq_release,
+	.poll = kq_poll,
+	.unlocked_ioctl = kq_ioctl,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice kq_device = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "kqueue",
+	.fops = &kqueue_fops,
+	.mode = 0666,
+};
+
+static int __init kq_init(void)
+{
+	return misc_register(&kq_device);
+}
+
+static void __exit kq_exit(void)
+{
+	misc_deregister(&kq_device);
+}
+
+module_init(kq_init);
+module_exit(kq_exit);
+
+MODULE_LICENSE("Dual BSD/GPL");
+MODULE_DESCRIPTION("BSD kqueue/kevent for Linux");
+MODULE_VERSION("0.1");

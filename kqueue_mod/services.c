@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel services for the C++ core: memory, the kqueue's locks and wake-ups,
+ * high-resolution timers. See kq_services.h for the contract of each.
+ */
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+
+#include "kq_glue.h"
+
+void *kqsys_zalloc(unsigned long size, enum kqsys_alloc_mode mode)
+{
+	if (mode == KQSYS_NO_WAIT)
+		return kzalloc(size, GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
+	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
+}
+
+void kqsys_free(void *ptr)
+{
+	kvfree(ptr);
+}
+
+unsigned long kqsys_lock(struct kqsys *sys)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&sys->lock, flags);
+	return flags;
+}
+
+void kqsys_unlock(struct kqsys *sys, unsigned long flags)
+{
+	spin_unlock_irqrestore(&sys->lock, flags);
+}
+
+void kqsys_assert_locked(struct kqsys *sys)
+{
+	lockdep_assert_held(&sys->lock);
+}
+
+void kqsys_mutex_lock(struct kqsys *sys)
+{
+	mutex_lock(&sys->mutex);
+}
+
+void kqsys_mutex_unlock(struct kqsys *sys)
+{
+	mutex_unlock(&sys->mutex);
+}
+
+void kqsys_assert_mutex_held(struct kqsys *sys)
+{
+	lockdep_assert_held(&sys->mutex);
+}
+
+/*
+ * A kqueue watched by another kqueue wakes it from inside its own
+ * pollers.lock, and that one may be watched in turn: the pollers locks of a
+ * chain nest (at most KQUEUE_MAX_NESTING deep, enforced at attach). Each
+ * level takes its lock with its own lockdep subclass, as epoll does.
+ */
+void kqsys_wake_nested(struct kqsys *sys, u8 nesting)
+{
+	unsigned long flags;
+
+	wake_up(&sys->waiters);
+
+	spin_lock_irqsave_nested(&sys->pollers.lock, flags, nesting);
+	sys->wake_nesting = nesting + 1;
+	wake_up_locked_poll(&sys->pollers, EPOLLIN | EPOLLRDNORM);
+	sys->wake_nesting = 0;
+	spin_unlock_irqrestore(&sys->pollers.lock, flags);
+}
+
+void kqsys_wake(struct kqsys *sys)
+{
+	kqsys_wake_nested(sys, 0);
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+/*
+ * Shortest period a periodic timer may have: shorter ones would let one
+ * user keep a CPU in the timer interrupt. Rounded up, documented in uapi.
+ */
+#define KQ_TIMER_MIN_PERIOD_NS	(50 * NSEC_PER_USEC)
+
+struct kqsys_timer {
+	struct hrtimer timer;
+	struct kqsys *sys;
+	struct kqcore_knote *kn;
+	ktime_t period;
+};
+
+static enum hrtimer_restart kq_timer_expired(struct hrtimer *hrtimer)
+{
+	struct kqsys_timer *t = container_of(hrtimer, struct kqsys_timer, timer);
+	enum hrtimer_restart restart = HRTIMER_NORESTART;
+	u64 expirations = 1;
+
+	if (t->period) {
+		expirations = hrtimer_forward_now(hrtimer, t->period);
+		restart = HRTIMER_RESTART;
+	}
+	if (kqcore_timer_expired(t->kn, expirations))
+		kqsys_wake(t->sys);
+	return restart;
+}
+
+struct kqsys_timer *kqsys_timer_create(struct kqsys *sys, struct kqcore_knote *kn)
+{
+	struct kqsys_timer *t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+
+	if (!t)
+		return NULL;
+	t->sys = sys;
+	t->kn = kn;
+	hrtimer_init(&t->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	t->timer.function = kq_timer_expired;
+	return t;
+}
+
+void kqsys_timer_start(struct kqsys_timer *t, long long first_ns,
+		       long long period_ns, int absolute_realtime)
+{
+	const enum hrtimer_mode mode =
+		absolute_realtime ? HRTIMER_MODE_ABS : HRTIMER_MODE_REL;
+
+	hrtimer_cancel(&t->timer);
+	hrtimer_init(&t->timer, absolute_realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC,
+		     mode);
+	t->timer.function = kq_timer_expired;
+	t->period = period_ns > 0 ?
+		ns_to_ktime(max_t(long long, period_ns, KQ_TIMER_MIN_PERIOD_NS)) : 0;
+	hrtimer_start(&t->timer, ns_to_ktime(first_ns), mode);
+}
+
+void kqsys_timer_destroy(struct kqsys_timer *t)
+{
+	hrtimer_cancel(&t->timer);
+	kfree(t);
+}
