@@ -80,9 +80,12 @@
  *   ext[4]  returned as zero; ignored on input.
  *
  * FLAG SEMANTICS (as FreeBSD kqueue(2))
- *   EV_ADD adds the knote, or modifies it in place if it exists (udata,
- *   fflags, data; EV_ONESHOT/EV_CLEAR/EV_DISPATCH are fixed at creation).
- *   EV_ADD implies EV_ENABLE unless EV_DISABLE is given. EV_DISABLE keeps the
+ *   EV_ADD adds the knote (EV_ONESHOT/EV_CLEAR/EV_DISPATCH are fixed at
+ *   creation). As on FreeBSD, every change to an existing knote other than
+ *   EV_DELETE, with or without EV_ADD, modifies it in place: udata is
+ *   replaced (unless EV_KEEPUDATA) and fflags/data go to the filter (READ/
+ *   WRITE: new NOTE_LOWAT settings; TIMER: restart with the new period;
+ *   USER: see below). A new knote is enabled unless EV_DISABLE is given. EV_DISABLE keeps the
  *   knote but reports nothing; EV_ENABLE re-arms it. EV_ONESHOT deletes the
  *   knote after its first event. EV_CLEAR resets the knote's state after each
  *   event (edge-triggered); without it READ/WRITE are level-triggered.
@@ -113,7 +116,9 @@
  *   fflags: NOTE_SECONDS, NOTE_MSECONDS (default), NOTE_USECONDS,
  *   NOTE_NSECONDS (at most one). Periodic unless EV_ONESHOT. With
  *   NOTE_ABSTIME, data is an absolute CLOCK_REALTIME time in that unit and
- *   the timer fires once. A period of 0 means 1 unit (unless EV_ONESHOT).
+ *   the timer fires once. A period of 0 means 1 unit (unless EV_ONESHOT);
+ *   periods below 50 microseconds are rounded up to 50 microseconds, so
+ *   that no user can keep a CPU in the timer interrupt.
  *   On return data = number of expirations since the last report; the knote
  *   is always edge-triggered (EV_CLEAR is implied). Re-adding restarts it with
  *   the new period. EINVAL: data < 0, several unit flags, unknown fflags.
