@@ -11,9 +11,9 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
 # The running kernel's build directory, else the newest Debian headers.
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1))
 
-all: module shim selftests
+all: module shim selftests examples
 
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "no kernel build directory: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
@@ -27,22 +27,29 @@ shim:
 selftests: shim
 	$(MAKE) -C $(TOP)/selftests
 
+examples: shim
+	$(MAKE) -C $(TOP)/examples
+
 install:
 	$(MAKE) -C $(TOP)/shim install
 
 modules_install:
 	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
 
-check: all
-	$(TOP)/selftests/vm/run --no-build --kernel stock -- /selftests/run_all.sh
+# The VM harness builds the module against the kernel it boots.
+check:
+	$(TOP)/shim/test-install.sh
+	$(TOP)/selftests/vm/run --kernel stock -- /selftests/run_all.sh
 
-demo: all
-	$(TOP)/selftests/vm/run --no-build --kernel stock -- /selftests/bin/demo
+demo:
+	$(TOP)/selftests/vm/run --kernel stock --add $(TOP)/examples/bin/kqueue_demo \
+		-- /extra/kqueue_demo
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	-$(MAKE) -C $(TOP)/shim clean
 	-$(MAKE) -C $(TOP)/selftests clean
+	-$(MAKE) -C $(TOP)/examples clean
 	rm -rf $(TOP)/kqueue_mod/cxx
 
-.PHONY: all module shim selftests install modules_install check demo clean
+.PHONY: all module shim selftests examples install modules_install check demo clean
