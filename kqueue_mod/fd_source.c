@@ -319,7 +319,10 @@ static void kq_socket_amounts(struct socket *sock, struct kqsys_fd_state *state)
 				READ_ONCE(sk->sk_sndbuf) - sk_wmem_alloc_get(sk));
 	if (READ_ONCE(sk->sk_state) == TCP_LISTEN &&
 	    (sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET)) {
-		state->readable = READ_ONCE(sk->sk_ack_backlog);
+		/* A unix listener queues its embryonic connections as skbs. */
+		state->readable = sk->sk_family == AF_UNIX ?
+			skb_queue_len_lockless(&sk->sk_receive_queue) :
+			READ_ONCE(sk->sk_ack_backlog);
 	} else if (sk->sk_family == AF_UNIX) {
 		state->readable = unix_inq_len(sk);
 	} else if (sk->sk_protocol == IPPROTO_TCP && sk->sk_type == SOCK_STREAM) {

@@ -94,7 +94,8 @@
  * FILTERS
  *   EVFILT_READ / EVFILT_WRITE, ident = fd of any pollable file (pipes,
  *   FIFOs, sockets, eventfd, ttys/ptys, another kqueue, ...) and regular
- *   files (always ready). data on return:
+ *   files (READ: ready while the offset is before EOF; WRITE: always
+ *   ready). data on return:
  *     pipes/FIFOs     READ: bytes in the pipe; WRITE: free bytes;
  *     TCP sockets     READ: bytes readable; WRITE: send-buffer space;
  *     unix sockets    READ: bytes (stream) or first datagram size;
@@ -109,6 +110,13 @@
  *   error (errno), if any. NOTE_LOWAT in fflags: data in the change is a
  *   low-water mark; the knote fires only when data >= it (or on EOF); it is
  *   ignored for files whose data is not known.
+ *   A knote is re-evaluated when the file wakes its waiters and when a
+ *   change touches the knote. Two consequences of what Linux wakes for:
+ *   a regular file has no wake-up, so a READ knote that found EOF does not
+ *   fire when the file grows until it is changed again (EV_ADD/EV_ENABLE
+ *   re-evaluates it); a pipe wakes its writers only when a full pipe
+ *   drains, so WRITE with NOTE_LOWAT on a pipe fires on that transition,
+ *   not when a partly filled pipe drains below the mark.
  *   The knote holds a reference to the file while it exists (see README,
  *   "Known limits").
  *
@@ -233,7 +241,7 @@
 
 /* Largest nchanges or nevents accepted by one KQUEUE_IOC_KEVENT. */
 #define KQUEUE_MAX_KEVENTS	(1 << 24)
-/* Deepest chain of kqueues watching kqueues. */
+/* Most links in a chain of kqueues watching kqueues (A->B->C->D->E: 4). */
 #define KQUEUE_MAX_NESTING	4
 
 #if defined(__KERNEL__) || defined(KQUEUE_UAPI_FREESTANDING)
