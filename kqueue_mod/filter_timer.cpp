@@ -90,9 +90,15 @@ void timer_detach(Knote *kn)
 	kn->source.timer = nullptr;
 }
 
-/* Re-adding restarts the timer with the new period and forgets old expiries. */
+/*
+ * Re-adding (EV_ADD) restarts the timer with the new period and forgets old
+ * expiries; other changes (EV_ENABLE, EV_DISABLE) leave it running, as on
+ * FreeBSD.
+ */
 int timer_modify(Knote *kn, const struct kevent &change)
 {
+	if (!(change.flags & EV_ADD))
+		return 0;
 	TimerSpec spec;
 	int err = timer_spec(change.fflags, change.data, kn->flags & EV_ONESHOT,
 			     &spec);

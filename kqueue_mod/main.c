@@ -192,8 +192,12 @@ static long kq_ioctl_kevent(struct kqsys *sys,
 			err = kqcore_apply_change(sys->core, change);
 			if (!err && !(change->flags & EV_RECEIPT))
 				continue;
+			/*
+			 * No room: as FreeBSD, stop here. A failure fails the
+			 * call; a receipt returns the entries written so far.
+			 */
 			if (!nevents)
-				return err;
+				return err ? err : nerrors;
 			if (kq_report_change(change, err, out))
 				return -EFAULT;
 			out++;

@@ -36,7 +36,9 @@
  *     continues with the next change, and the call then returns the number of
  *     such entries without collecting events. If the eventlist is full when a
  *     change fails, the call stops and fails with that errno (changes before it
- *     stay applied).
+ *     stay applied); if it is full when an EV_RECEIPT change succeeds, the call
+ *     stops there and returns the number of entries written (FreeBSD returns
+ *     0 in that case; the changes after it are not applied either way).
  *
  *     Waiting: timeout == 0 (NULL) waits until an event is pending; a timeout
  *     of {0, 0} polls; otherwise waits at most that long (CLOCK_MONOTONIC,
@@ -84,9 +86,9 @@
  *   creation). As on FreeBSD, every change to an existing knote other than
  *   EV_DELETE, with or without EV_ADD, modifies it in place: udata is
  *   replaced (unless EV_KEEPUDATA) and fflags/data go to the filter (READ/
- *   WRITE: new NOTE_LOWAT settings; TIMER: restart with the new period;
- *   USER: see below). A new knote is enabled unless EV_DISABLE is given. EV_DISABLE keeps the
- *   knote but reports nothing; EV_ENABLE re-arms it. EV_ONESHOT deletes the
+ *   WRITE: new NOTE_LOWAT settings; TIMER: only with EV_ADD, a restart
+ *   with the new period; USER: see below). A new knote is enabled unless
+ *   EV_DISABLE is given. EV_DISABLE keeps the knote but reports nothing; EV_ENABLE re-arms it. EV_ONESHOT deletes the
  *   knote after its first event. EV_CLEAR resets the knote's state after each
  *   event (edge-triggered); without it READ/WRITE are level-triggered.
  *   EV_DISPATCH disables the knote after each event.
