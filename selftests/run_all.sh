@@ -1,18 +1,31 @@
 #!/bin/sh
-# Runs every selftest binary (inside the VM) and prints one closing line:
-# "selftests: N passed, N failed". Exit status 0 only if all passed.
+# Runs every selftest program (inside the VM). Each prints TAP and a line
+# "# <program>: N passed, N failed"; this sums them into one closing line
+# "selftests: N passed, N failed" (test cases, not programs). Exit status 0
+# only if every program exited 0 and at least one test ran.
 dir=${1:-$(dirname "$0")/bin}
-pass=0; fail=0; failed_names=
+log=/tmp/run_all.$$
+pass=0; fail=0; bad_programs=
 for t in "$dir"/*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	echo "# running $name"
-	if "$t"; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1)); failed_names="$failed_names $name"
+	"$t" > "$log" 2>&1
+	status=$?
+	cat "$log"
+	counts=$(sed -n 's/^# .*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -n 1)
+	if [ -z "$counts" ]; then
+		# A program that died before its summary counts as one failure.
+		counts="0 1"
+	fi
+	set -- $counts
+	pass=$((pass + $1)); fail=$((fail + $2))
+	if [ "$status" -ne 0 ]; then
+		bad_programs="$bad_programs $name"
+		[ "$2" -eq 0 ] && fail=$((fail + 1))
 	fi
 done
-[ -n "$failed_names" ] && echo "# failed programs:$failed_names"
+rm -f "$log"
+[ -n "$bad_programs" ] && echo "# failed programs:$bad_programs"
 echo "selftests: $pass passed, $fail failed"
-[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+[ -z "$bad_programs" ] && [ "$pass" -gt 0 ]
