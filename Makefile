@@ -39,7 +39,10 @@ modules_install:
 # The VM harness builds the module against the kernel it boots.
 check:
 	$(TOP)/shim/test-install.sh
+	$(TOP)/selftests/dkms-build.sh
 	$(TOP)/selftests/vm/run --kernel stock -- /selftests/run_all.sh
+	$(TOP)/selftests/vm/run --kernel debug -- /selftests/run_all.sh
+	$(TOP)/selftests/vm/run --kernel kcsan -- /selftests/run_all.sh
 
 demo:
 	$(TOP)/selftests/vm/run --kernel stock --add $(TOP)/examples/bin/kqueue_demo \
