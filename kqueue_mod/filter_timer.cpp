@@ -109,7 +109,7 @@ int timer_modify(Knote *kn, const struct kevent &change)
 	start(kn, spec);
 	Kqueue *kq = kn->kq;
 	const unsigned long irqflags = kqsys_lock(kq->sys());
-	kn->timer_expirations = 0;
+	store_relaxed(kn->timer_expirations, 0ull);
 	kn->status &= ~Knote::ACTIVE;
 	kq->dequeue_locked(kn);
 	kqsys_unlock(kq->sys(), irqflags);
@@ -125,7 +125,7 @@ void timer_deliver(Knote *kn, struct kevent &ev)
 {
 	const unsigned long irqflags = kqsys_lock(kn->kq->sys());
 	ev.data = static_cast<s64>(kn->timer_expirations);
-	kn->timer_expirations = 0;
+	store_relaxed(kn->timer_expirations, 0ull);
 	kqsys_unlock(kn->kq->sys(), irqflags);
 }
 
@@ -147,7 +147,8 @@ extern "C" int kqcore_timer_expired(struct kqcore_knote *handle,
 	Knote *kn = Knote::from(handle);
 	Kqueue *kq = kn->kq;
 	const unsigned long irqflags = kqsys_lock(kq->sys());
-	kn->timer_expirations += n;
+	/* Read locklessly by timer_ready(): one marked store, not a plain +=. */
+	store_relaxed(kn->timer_expirations, kn->timer_expirations + n);
 	kn->status |= Knote::ACTIVE;
 	const bool queued = kq->enqueue_locked(kn);
 	kqsys_unlock(kq->sys(), irqflags);
