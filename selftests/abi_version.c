@@ -15,51 +15,14 @@
 
 #include <fcntl.h>
 #include <grp.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
-static void watchdog_fire(int sig)
-{
-	static const char msg[] = "# watchdog: test hung, aborting\nBail out! watchdog\n";
-
-	(void)sig;
-	if (write(1, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-/*
- * A bug in the module must fail this program, not hang it: one deadline
- * for the whole program (the sum over all programs stays well below the VM
- * harness's limit).
- */
-__attribute__((constructor)) static void watchdog(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = watchdog_fire;
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(60);
-}
-
-/* An address that is certainly not mapped. */
-static void *unmapped_addr(void)
-{
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return (void *)1;
-	munmap(p, 4096);
-	return p;
-}
+KQ_WATCHDOG(60);
 
 KQ_TEST(version_ioctl)
 {

@@ -16,35 +16,10 @@
 #define KQ_TEST_MAIN
 #include "kq_test.h"
 
-#include <signal.h>
 #include <stdint.h>
 
-static void watchdog_fire(int sig)
-{
-	static const char msg[] = "# watchdog: test hung, aborting\nBail out! watchdog\n";
+KQ_WATCHDOG(180);
 
-	(void)sig;
-	if (write(1, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-/*
- * A bug in the module must fail this program, not hang it: one deadline
- * for the whole program (the sum over all programs stays well below the VM
- * harness's limit).
- */
-__attribute__((constructor)) static void watchdog(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = watchdog_fire;
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(180);
-}
-
-#define MS 1000000LL
 #define SLACK (10000 * MS)	/* upper-bound slack for emulation */
 
 static long long realtime_ns(void)
@@ -53,19 +28,6 @@ static long long realtime_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* Sleep at least ms milliseconds of CLOCK_MONOTONIC. */
-static void sleep_ms(long ms)
-{
-	long long end = kq_now_ns() + ms * MS;
-	long long left;
-
-	while ((left = end - kq_now_ns()) > 0) {
-		struct timespec ts = { left / 1000000000LL, left % 1000000000LL };
-
-		nanosleep(&ts, NULL);
-	}
 }
 
 static int timer_exists(int kq, unsigned long ident)
@@ -89,7 +51,7 @@ static void check_oneshot(int kq, unsigned long ident, unsigned int fflags,
 
 	t0 = kq_now_ns();
 	if (kq_change(kq, ident, EVFILT_TIMER, EV_ADD | EV_ONESHOT, fflags, data,
-		      (void *)(uintptr_t)ident) != 0) {
+		      UDATA(ident)) != 0) {
 		printf("# add timer fflags %#x data %lld: %s\n", fflags, data,
 		       strerror(errno));
 		kq_current_failed = 1;
@@ -471,7 +433,7 @@ KQ_TEST(many_timers_each_fire)
 	ASSERT(kq >= 0);
 	for (int i = 0; i < N; i++)
 		EV_SET(&chg[i], 1000 + i, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0,
-		       20 + i % 50, (void *)(uintptr_t)i);
+		       20 + i % 50, UDATA(i));
 	ASSERT_EQ(kevent(kq, chg, N, NULL, 0, NULL), 0);
 	deadline = kq_now_ns() + 30000 * MS;
 	while (total < N && kq_now_ns() < deadline) {

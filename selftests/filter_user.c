@@ -14,33 +14,9 @@
 #define KQ_TEST_MAIN
 #include "kq_test.h"
 
-#include <signal.h>
 #include <stdint.h>
 
-static void watchdog_fire(int sig)
-{
-	static const char msg[] = "# watchdog: test hung, aborting\nBail out! watchdog\n";
-
-	(void)sig;
-	if (write(1, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-/*
- * A bug in the module must fail this program, not hang it: one deadline
- * for the whole program (the sum over all programs stays well below the VM
- * harness's limit).
- */
-__attribute__((constructor)) static void watchdog(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = watchdog_fire;
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(60);
-}
+KQ_WATCHDOG(60);
 
 /* Poll for exactly one event of knote ident; returns it in *ev. */
 static int one_event(int kq, unsigned long ident, struct kevent *ev)

@@ -15,47 +15,11 @@
 #include "kq_test.h"
 
 #include <limits.h>
-#include <signal.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-static void watchdog_fire(int sig)
-{
-	static const char msg[] = "# watchdog: test hung, aborting\nBail out! watchdog\n";
-
-	(void)sig;
-	if (write(1, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-/*
- * A bug in the module must fail this program, not hang it: one deadline
- * for the whole program (the sum over all programs stays well below the VM
- * harness's limit).
- */
-__attribute__((constructor)) static void watchdog(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = watchdog_fire;
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(90);
-}
-
-/* An address that is certainly not mapped. */
-static void *unmapped_addr(void)
-{
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return (void *)1;
-	munmap(p, 4096);
-	return p;
-}
+KQ_WATCHDOG(90);
 
 /* The raw ioctl, so that every field of the args can be chosen. */
 static int raw_kevent(int kq, const void *chg, int nchg, void *ev, int nev,
@@ -71,23 +35,6 @@ static int raw_kevent(int kq, const void *chg, int nchg, void *ev, int nev,
 	a.nevents = nev;
 	a.reserved = reserved;
 	return ioctl(kq, KQUEUE_IOC_KEVENT, &a);
-}
-
-/* Does knote (ident, EVFILT_USER) exist? Probes without changing it. */
-static int user_knote_exists(int kq, unsigned long ident)
-{
-	struct kevent kev, out;
-	struct timespec zero = { 0, 0 };
-	int r;
-
-	/* EV_ENABLE|EV_RECEIPT of an enabled knote reports 0, or ENOENT if
-	 * it does not exist (EV_KEEPUDATA: leave its udata alone). */
-	EV_SET(&kev, ident, EVFILT_USER, EV_ENABLE | EV_RECEIPT | EV_KEEPUDATA,
-	       0, 0, NULL);
-	r = kevent(kq, &kev, 1, &out, 1, &zero);
-	if (r != 1 || !(out.flags & EV_ERROR))
-		return -1;
-	return out.data == 0 ? 1 : out.data == ENOENT ? 0 : -1;
 }
 
 /* Count pending events (without consuming level-triggered ones). */
@@ -116,7 +63,7 @@ KQ_TEST(bad_args_pointer)
 		EXPECT_ERRNO(ioctl(kq, KQUEUE_IOC_KEVENT, bad_ptrs[i]), EFAULT);
 	/* The knote and its event are still there. */
 	EXPECT_EQ(pending(kq), 1);
-	EXPECT_EQ(user_knote_exists(kq, 1), 1);
+	EXPECT_EQ(knote_exists(kq, 1, EVFILT_USER), 1);
 	close(kq);
 }
 
@@ -132,7 +79,7 @@ KQ_TEST(bad_changelist_pointer)
 	EXPECT_ERRNO(kevent(kq, unmapped_addr(), 1, ev, 2, NULL), EFAULT);
 	for (size_t i = 0; i < sizeof(bad_ptrs) / sizeof(bad_ptrs[0]); i++)
 		EXPECT_ERRNO(kevent(kq, bad_ptrs[i], 1, NULL, 0, NULL), EFAULT);
-	EXPECT_EQ(user_knote_exists(kq, 1), 1);
+	EXPECT_EQ(knote_exists(kq, 1, EVFILT_USER), 1);
 	EXPECT_EQ(pending(kq), 0);
 	close(kq);
 }
@@ -154,7 +101,7 @@ KQ_TEST(changelist_running_into_unmapped_page)
 	EXPECT_ERRNO(kevent(kq, chg, 2, NULL, 0, NULL), EFAULT);
 	/* The mapped part alone is fine. */
 	EXPECT_EQ(kevent(kq, chg, 1, NULL, 0, NULL), 0);
-	EXPECT_EQ(user_knote_exists(kq, 3), 1);
+	EXPECT_EQ(knote_exists(kq, 3, EVFILT_USER), 1);
 	munmap(map, 4096);
 	close(kq);
 }
@@ -173,7 +120,7 @@ KQ_TEST(bad_eventlist_pointer_with_pending_event)
 	for (size_t i = 0; i < sizeof(bad_ptrs) / sizeof(bad_ptrs[0]); i++)
 		EXPECT_ERRNO(kevent(kq, NULL, 0, bad_ptrs[i], 1, &zero), EFAULT);
 	EXPECT_EQ(pending(kq), 1);
-	EXPECT_EQ(user_knote_exists(kq, 1), 1);
+	EXPECT_EQ(knote_exists(kq, 1, EVFILT_USER), 1);
 	close(kq);
 }
 
@@ -268,11 +215,11 @@ KQ_TEST(reserved_must_be_zero)
 	EXPECT_ERRNO(raw_kevent(kq, NULL, 0, ev, 2, &zero, 1ULL << 63), EINVAL);
 	EXPECT_ERRNO(raw_kevent(kq, NULL, 0, NULL, 0, NULL, ~0ULL), EINVAL);
 	/* The delete was not applied, the event is still pending. */
-	EXPECT_EQ(user_knote_exists(kq, 1), 1);
+	EXPECT_EQ(knote_exists(kq, 1, EVFILT_USER), 1);
 	EXPECT_EQ(pending(kq), 1);
 	/* The same call with reserved == 0 works. */
 	EXPECT_EQ(raw_kevent(kq, &chg, 1, ev, 2, &zero, 0), 0);
-	EXPECT_EQ(user_knote_exists(kq, 1), 0);
+	EXPECT_EQ(knote_exists(kq, 1, EVFILT_USER), 0);
 	close(kq);
 }
 

@@ -16,57 +16,9 @@
 #include "kq_test.h"
 
 #include <limits.h>
-#include <signal.h>
 #include <stdint.h>
 
-static void watchdog_fire(int sig)
-{
-	static const char msg[] = "# watchdog: test hung, aborting\nBail out! watchdog\n";
-
-	(void)sig;
-	if (write(1, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-/*
- * A bug in the module must fail this program, not hang it: one deadline
- * for the whole program (the sum over all programs stays well below the VM
- * harness's limit).
- */
-__attribute__((constructor)) static void watchdog(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = watchdog_fire;
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(120);
-}
-
-#define UDATA(x) ((void *)(uintptr_t)(x))
-
-/*
- * Does knote (ident, filter) exist? EV_ENABLE|EV_RECEIPT reports 0 for an
- * existing knote (and enables it: only use on enabled knotes) and ENOENT
- * otherwise. EV_KEEPUDATA leaves its udata alone.
- */
-static int knote_exists(int kq, unsigned long ident, short filter)
-{
-	struct kevent kev, out;
-	struct timespec zero = { 0, 0 };
-	int r;
-
-	EV_SET(&kev, ident, filter, EV_ENABLE | EV_RECEIPT | EV_KEEPUDATA,
-	       0, 0, NULL);
-	r = kevent(kq, &kev, 1, &out, 1, &zero);
-	if (r != 1 || out.flags != EV_ERROR) {
-		printf("# knote_exists(%lu, %d): r=%d flags=%#x\n", ident,
-		       filter, r, r == 1 ? out.flags : 0);
-		return -1;
-	}
-	return out.data == 0 ? 1 : out.data == ENOENT ? 0 : -1;
-}
+KQ_WATCHDOG(120);
 
 static int poll_events(int kq, struct kevent *ev, int n)
 {

@@ -19,44 +19,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-static void watchdog_fire(int sig)
-{
-	static const char msg[] = "# watchdog: test hung, aborting\nBail out! watchdog\n";
-
-	(void)sig;
-	if (write(1, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-/*
- * A bug in the module must fail this program, not hang it: one deadline
- * for the whole program (the sum over all programs stays well below the VM
- * harness's limit).
- */
-__attribute__((constructor)) static void watchdog(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = watchdog_fire;
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(150);
-}
-
-#define MS 1000000LL
-
-static void sleep_ms(long ms)
-{
-	long long end = kq_now_ns() + ms * MS;
-	long long left;
-
-	while ((left = end - kq_now_ns()) > 0) {
-		struct timespec ts = { left / 1000000000LL, left % 1000000000LL };
-
-		nanosleep(&ts, NULL);
-	}
-}
+KQ_WATCHDOG(150);
 
 /* A thread blocked in one kevent() call. Heap-allocated: if it never
  * returns (a bug), it is leaked rather than freed under the thread. */

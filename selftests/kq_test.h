@@ -6,19 +6,26 @@
  * KQ_TEST(); main() comes from kq_test_main(). Output is TAP version 13;
  * the exit status is 0 only when every test passed (skips count as
  * failures unless KQ_SKIP_OK says why a skip is legitimate on this system).
+ *
+ * It also holds the small helpers that more than one program needs
+ * (KQ_WATCHDOG(), sleep_ms(), unmapped_addr(), knote_exists(), MS, UDATA):
+ * one copy of each, so that a fix lands once.
  */
 #ifndef KQ_TEST_H
 #define KQ_TEST_H
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/event.h>
+#include <sys/mman.h>
 
 struct kq_test {
 	const char *name;
@@ -113,6 +120,95 @@ static inline int kq_change(int kq, unsigned long ident, short filter,
 	EV_SET(&kev, ident, filter, flags, fflags, data, udata);
 	return kevent(kq, &kev, 1, NULL, 0, NULL);
 }
+
+/* Nanoseconds in a millisecond: kq_now_ns() differences and ms values meet. */
+#define MS 1000000LL
+
+/* A udata value from an integer (udata round trips are compared as integers). */
+#define UDATA(x) ((void *)(uintptr_t)(x))
+
+/* Sleep at least ms milliseconds of CLOCK_MONOTONIC (a signal does not cut it short). */
+static inline void sleep_ms(long ms)
+{
+	long long end = kq_now_ns() + ms * MS;
+	long long left;
+
+	while ((left = end - kq_now_ns()) > 0) {
+		struct timespec ts = { left / 1000000000LL, left % 1000000000LL };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* An address that is certainly not mapped (for the EFAULT checks). */
+static inline void *unmapped_addr(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return (void *)1;
+	munmap(p, 4096);
+	return p;
+}
+
+/*
+ * Does knote (ident, filter) exist? EV_ENABLE|EV_RECEIPT reports 0 for an
+ * existing knote (and enables it: only use on enabled knotes) and ENOENT
+ * otherwise; EV_KEEPUDATA leaves its udata alone.
+ * Returns 1, 0, or -1 (with a diagnostic) if the reply is not a lone EV_ERROR.
+ */
+static inline int knote_exists(int kq, unsigned long ident, short filter)
+{
+	struct kevent kev, out;
+	struct timespec zero = { 0, 0 };
+	int r;
+
+	EV_SET(&kev, ident, filter, EV_ENABLE | EV_RECEIPT | EV_KEEPUDATA,
+	       0, 0, NULL);
+	r = kevent(kq, &kev, 1, &out, 1, &zero);
+	if (r != 1 || out.flags != EV_ERROR) {
+		printf("# knote_exists(%lu, %d): r=%d flags=%#x\n", ident,
+		       filter, r, r == 1 ? out.flags : 0);
+		return -1;
+	}
+	return out.data == 0 ? 1 : out.data == ENOENT ? 0 : -1;
+}
+
+/* SIGALRM handler of KQ_WATCHDOG(): say why in TAP and stop the program. */
+static inline void kq_watchdog_fire(int sig)
+{
+	static const char msg[] = "# watchdog: test hung, aborting\nBail out! watchdog\n";
+
+	(void)sig;
+	if (write(1, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/* Install kq_watchdog_fire() and arm the alarm; see KQ_WATCHDOG(). */
+static inline void kq_watchdog_arm(unsigned int secs)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kq_watchdog_fire;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(secs);
+}
+
+/*
+ * A bug in the module must fail a program, not hang it: KQ_WATCHDOG(secs);
+ * at file scope sets one deadline for the whole program (the sum over all
+ * programs stays well below the VM harness's limit). Programs built on
+ * kq_fd_test.h have a per-test watchdog instead and must not use this.
+ */
+#define KQ_WATCHDOG(secs)						\
+	__attribute__((constructor)) static void kq_watchdog(void)	\
+	{								\
+		kq_watchdog_arm(secs);					\
+	}								\
+	static void kq_watchdog(void)
 
 int kq_test_main(int argc, char **argv);
 
