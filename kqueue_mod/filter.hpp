@@ -29,10 +29,32 @@ struct FilterOps {
 	bool ident_is_fd;
 };
 
+extern const FilterOps inert_filter_ops;
 extern const FilterOps read_filter_ops;
 extern const FilterOps write_filter_ops;
 extern const FilterOps timer_filter_ops;
 extern const FilterOps user_filter_ops;
+
+/*
+ * Calls through kn's operations, inside a tasks-trace RCU read section so
+ * that a source which neuters kn and then waits for a grace period knows
+ * no call with its old operations is still running (seed 002).
+ */
+class FilterCall {
+public:
+	explicit FilterCall(const Knote *kn)
+	{
+		kqsys_read_lock_trace();
+		ops_ = kn->load_ops();
+	}
+	~FilterCall() { kqsys_read_unlock_trace(); }
+	FilterCall(const FilterCall &) = delete;
+	FilterCall &operator=(const FilterCall &) = delete;
+	const FilterOps *operator->() const { return ops_; }
+
+private:
+	const FilterOps *ops_;
+};
 
 /* The operations of filter, or nullptr if it is not implemented. */
 const FilterOps *filter_ops_for(s16 filter);

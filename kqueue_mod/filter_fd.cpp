@@ -105,7 +105,7 @@ extern "C" int kqcore_fd_wakeup(struct kqcore_knote *handle, unsigned int mask)
 {
 	Knote *kn = Knote::from(handle);
 
-	if (mask && !(mask & kn->ops->wake_mask))
+	if (mask && !(mask & kn->load_ops()->wake_mask))
 		return 0;
 	return kn->kq->activate(kn);
 }

@@ -25,17 +25,40 @@
  *     EV_DELETE / oneshot / kqueue close: detach from source (no callback
  *     runs after it), dequeue, remove from table, free.
  *
- * LIFETIME (this revision): a knote is created, modified, scanned and
- * freed only under kq->mutex, so a scan that drops kq->lock to evaluate a
- * filter cannot race with its deletion. Source callbacks (wait-queue
- * wake-ups, hrtimers) touch a knote only under kq->lock and are
- * synchronously disconnected by detach (remove_wait_queue under the
- * wait-queue lock, hrtimer_cancel) before the knote is freed.
+ *   WILL_DETACH  one thread has been elected to detach the knote; no one
+ *                may put it in flux any more (seeds 000, 001).
+ *   NEUTERED     its source went away; ops are the inert ones (seed 002).
+ *
+ * LIFETIME
+ *
+ *   References (ref, an EpochRefcount, seed 003): the kqueue's table holds
+ *   one while the knote is attached; anyone using a knote outside kq->mutex
+ *   holds one. The last put decides under kq->lock, by epoch, whether it is
+ *   really the last, and frees the memory only after a tasks-trace RCU grace
+ *   period, so a losing putter never touches freed memory.
+ *
+ *   In flux (influx > 0, kq->lock): a path may pin a knote in flux, drop its
+ *   locks and do bounded, non-sleeping-for-memory work. An in-flux knote is
+ *   never detached: drop_knote() elects one detacher (WILL_DETACH), which
+ *   waits until influx is 0; other detachers back off. A scan that meets a
+ *   knote in another's flux treats it like another thread's marker (leaves
+ *   it queued behind its own marker). In-flux holders never take kq->mutex.
+ *
+ *   Filter operations are called inside a tasks-trace RCU read section and
+ *   loaded with acquire: neutering swaps them for inert ones, and the source
+ *   frees its memory only after synchronize_rcu_tasks_trace(), so no call
+ *   still running with the old operations can touch it.
+ *
+ *   Creation, modification, scanning and table removal happen under
+ *   kq->mutex. Source callbacks (wait-queue wake-ups, hrtimers) touch a knote
+ *   only under kq->lock and are disconnected synchronously by detach
+ *   (remove_wait_queue under the wait-queue lock, hrtimer_cancel).
  */
 #ifndef KQ_KNOTE_HPP
 #define KQ_KNOTE_HPP
 
 #include "kq_base.hpp"
+#include "knote_ref.hpp"
 
 class Kqueue;
 struct FilterOps;
@@ -44,11 +67,16 @@ struct Knote {
 	static constexpr u32 ACTIVE = 1u << 0;
 	static constexpr u32 QUEUED = 1u << 1;
 	static constexpr u32 DISABLED = 1u << 2;
+	static constexpr u32 WILL_DETACH = 1u << 3;
+	static constexpr u32 NEUTERED = 1u << 4;
 
 	ListNode table_link;
 	ListNode queue_link;
 	Kqueue *kq;
-	const FilterOps *ops;
+	const FilterOps *ops;	/* load_ops(): neutering swaps it */
+	EpochRefcount ref;
+	u32 influx;		/* kq->lock */
+	struct kqsys_rcu rcu;
 
 	/* ident, filter, udata and the knote's EV_ONESHOT/EV_CLEAR/EV_DISPATCH. */
 	u64 ident;
@@ -72,11 +100,17 @@ struct Knote {
 	u32 ready_fflags;
 	u16 ready_flags;
 
+	/* Freed only through Kqueue::put_knote(), after a grace period. */
 	void *operator new(size_t size) noexcept
 	{
 		return kqsys_zalloc(size, KQSYS_MAY_SLEEP);
 	}
 	void operator delete(void *p) noexcept { kqsys_free(p); }
+
+	const FilterOps *load_ops() const
+	{
+		return __atomic_load_n(&ops, __ATOMIC_ACQUIRE);
+	}
 
 	struct kqcore_knote *handle()
 	{

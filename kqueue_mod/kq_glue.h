@@ -17,6 +17,7 @@ struct kqsys {
 	struct mutex mutex;		/* kq->mutex */
 	wait_queue_head_t waiters;	/* threads sleeping in kevent() */
 	wait_queue_head_t pollers;	/* poll/select/epoll and watching kqueues */
+	wait_queue_head_t flux_waiters;	/* detachers waiting for a knote's flux */
 	struct kqcore *core;
 	/*
 	 * Lockdep subclass of pollers.lock while this kqueue wakes its pollers;
@@ -32,6 +33,10 @@ struct kqsys {
 };
 
 extern const struct file_operations kqueue_fops;
+
+/* Allocate and initialise the kernel half of a kqueue and its core. */
+struct kqsys *kqsys_create(void);
+void kqsys_destroy(struct kqsys *sys);
 
 /* Wake kevent() sleepers and pollers; nesting is the pollers.lock subclass. */
 void kqsys_wake_nested(struct kqsys *sys, u8 nesting);

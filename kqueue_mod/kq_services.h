@@ -52,6 +52,34 @@ void kqsys_assert_mutex_held(struct kqsys *sys);
  */
 void kqsys_wake(struct kqsys *sys);
 
+/* ---- in-flux knotes (see knote.hpp) -------------------------------------- */
+/*
+ * Sleep until kqsys_flux_wake(); called with kq->lock held (flags as from
+ * kqsys_lock), returns with it held again. The caller re-checks its
+ * condition in a loop. May sleep.
+ */
+unsigned long kqsys_flux_wait(struct kqsys *sys, unsigned long flags);
+/* Wake every kqsys_flux_wait() sleeper of sys. Any context. */
+void kqsys_flux_wake(struct kqsys *sys);
+
+/* ---- tasks-trace RCU: knote memory and filter operations ------------------ */
+/* Storage for a struct rcu_head plus the object to free (glue checks size). */
+struct kqsys_rcu {
+	void *opaque[2];
+	void *object;
+};
+/*
+ * Free object (from kqsys_zalloc), which embeds rcu, after a tasks-trace
+ * RCU grace period: readers in kqsys_read_lock_trace() sections may still
+ * use it until then. Any context.
+ */
+void kqsys_free_after_trace_gp(void *object, struct kqsys_rcu *rcu);
+/* A read section that may sleep (rcu_read_lock_trace). Any context. */
+void kqsys_read_lock_trace(void);
+void kqsys_read_unlock_trace(void);
+/* Wait until every read section that began before the call has ended. May sleep. */
+void kqsys_synchronize_trace(void);
+
 /* ---- files (EVFILT_READ / EVFILT_WRITE) -------------------------------- */
 /* Poll bits, the stable uapi EPOLL* values (the glue checks they match). */
 #define KQSYS_POLLIN	0x0001u

@@ -23,6 +23,10 @@
  *      Held by the file's wake_up() while our wake-up callback runs, in any
  *      context, possibly hard-irq.
  *
+ *   (kq->flux_waiters) a detacher sleeps there, with kq->mutex held, until
+ *      a knote's flux ends: an in-flux holder therefore never takes
+ *      kq->mutex, and its flux is bounded (no sleeping for memory).
+ *
  *   4) kq->lock (spinlock, irq-safe, per kqueue)
  *      Guards Knote::status, the active queue and pending_, and filter
  *      state written by event sources (timer expirations). Taken by
@@ -136,7 +140,7 @@ bool Kqueue::activate(Knote *kn)
 /* Evaluate an enabled knote after a change, as FreeBSD does at register. */
 void Kqueue::reevaluate(Knote *kn)
 {
-	const bool ready = kn->ops->ready(kn);
+	const bool ready = FilterCall(kn)->ready(kn);
 	bool queued;
 	{
 		LockGuard guard(sys_);
@@ -175,6 +179,7 @@ int Kqueue::add_knote(const FilterOps *ops, const struct kevent &change,
 	kn->udata = change.udata;
 	kn->sfflags = change.fflags;
 	kn->sdata = change.data;
+	kn->ref.init(1);	/* the table's */
 	/* Before attach: a wake-up may arrive as soon as the source knows kn. */
 	if (change.flags & EV_DISABLE)
 		kn->status = Knote::DISABLED;
@@ -185,7 +190,7 @@ int Kqueue::add_knote(const FilterOps *ops, const struct kevent &change,
 			LockGuard guard(sys_);
 			dequeue_locked(kn);
 		}
-		delete kn;
+		put_knote(kn);
 		return err;
 	}
 	table_.insert(kn);
@@ -196,13 +201,100 @@ int Kqueue::add_knote(const FilterOps *ops, const struct kevent &change,
 void Kqueue::drop_knote(Knote *kn)
 {
 	kqsys_assert_mutex_held(sys_);
-	kn->ops->detach(kn);
+	/* Every detacher holds kq->mutex today, so this one always wins. */
+	if (claim_detach(kn))
+		finish_detach(kn);
+}
+
+/* The elected detacher's work: kq->mutex held, kn WILL_DETACH, not in flux. */
+void Kqueue::finish_detach(Knote *kn)
+{
+	kqsys_assert_mutex_held(sys_);
+	FilterCall(kn)->detach(kn);
 	{
 		LockGuard guard(sys_);
 		dequeue_locked(kn);
 	}
 	table_.remove(kn);
-	delete kn;
+	put_knote(kn);
+}
+
+bool Kqueue::enter_flux_locked(Knote *kn)
+{
+	kqsys_assert_locked(sys_);
+	if (kn->status & Knote::WILL_DETACH)
+		return false;
+	kn->influx++;
+	return true;
+}
+
+void Kqueue::leave_flux(Knote *kn)
+{
+	bool wake;
+	{
+		LockGuard guard(sys_);
+		wake = --kn->influx == 0 && (kn->status & Knote::WILL_DETACH);
+	}
+	if (wake)
+		kqsys_flux_wake(sys_);
+}
+
+/*
+ * The first caller marks kn WILL_DETACH (no new flux from then on) and
+ * waits for the holders to leave; it alone detaches. A later caller gets
+ * false and must only drop its own reference.
+ */
+bool Kqueue::claim_detach(Knote *kn)
+{
+	unsigned long flags = kqsys_lock(sys_);
+	if (kn->status & Knote::WILL_DETACH) {
+		kqsys_unlock(sys_, flags);
+		return false;
+	}
+	kn->status |= Knote::WILL_DETACH;
+	while (kn->influx)
+		flags = kqsys_flux_wait(sys_, flags);
+	kqsys_unlock(sys_, flags);
+	return true;
+}
+
+/*
+ * The read section keeps kn's memory valid while this put finds out whether
+ * it is the last one: another CPU may revive and drop kn in between (seed
+ * 003), and then that CPU's put, with the newer epoch, frees it.
+ */
+void Kqueue::put_knote(Knote *kn)
+{
+	kqsys_read_lock_trace();
+	const u64 seen = kn->ref.put();
+	if (EpochRefcount::reached_zero(seen)) {
+		bool destroy;
+		{
+			LockGuard guard(sys_);
+			destroy = kn->ref.zero_is_current(seen);
+		}
+		if (destroy)
+			kqsys_free_after_trace_gp(kn, &kn->rcu);
+	}
+	kqsys_read_unlock_trace();
+}
+
+/*
+ * The caller (the source's teardown) must kqsys_synchronize_trace() before
+ * freeing what kn's old operations use; the knote stays in its kqueue and
+ * reports EV_EOF once, then goes away (as FreeBSD's klist_invalidate).
+ */
+void Kqueue::neuter(Knote *kn)
+{
+	__atomic_store_n(&kn->ops, &inert_filter_ops, __ATOMIC_RELEASE);
+	bool queued;
+	{
+		LockGuard guard(sys_);
+		kn->status |= Knote::NEUTERED | Knote::ACTIVE;
+		queued = enqueue_locked(kn);
+	}
+	if (queued)
+		kqsys_wake(sys_);
 }
 
 int Kqueue::apply_change(const struct kevent &change)
@@ -238,7 +330,7 @@ int Kqueue::apply_change(const struct kevent &change)
 		 * As on FreeBSD, any change to an existing knote stores its udata
 		 * (unless EV_KEEPUDATA) and hands fflags/data to the filter.
 		 */
-		err = ops->modify(kn, change);
+		err = FilterCall(kn)->modify(kn, change);
 		if (err)
 			return err;
 		if (!(flags & EV_KEEPUDATA))
@@ -271,8 +363,9 @@ void Kqueue::scan_end()
 
 /*
  * Knotes queued before scan_begin() sit in front of the marker; those that
- * are re-queued (level-triggered) or newly woken go behind it, so one
- * kevent() call reports each knote at most once.
+ * are re-queued (level-triggered), newly woken, or in another thread's flux
+ * go behind it, so one kevent() call reports each knote at most once and
+ * never waits for someone else's flux.
  */
 int Kqueue::scan_next(struct kevent *out, int max)
 {
@@ -287,13 +380,22 @@ int Kqueue::scan_next(struct kevent *out, int max)
 				break;
 			kn = KQ_CONTAINER_OF(queue_.next, Knote, queue_link);
 			dequeue_locked(kn);
+			if (kn->influx) {
+				enqueue_locked(kn);
+				continue;
+			}
+			if (!enter_flux_locked(kn))
+				continue;	/* its detacher is at work */
 		}
 
-		if (!kn->ops->ready(kn)) {
-			LockGuard guard(sys_);
-			/* A wake-up since the dequeue re-queued it: keep it active. */
-			if (!(kn->status & Knote::QUEUED))
-				kn->status &= ~Knote::ACTIVE;
+		if (!FilterCall(kn)->ready(kn)) {
+			{
+				LockGuard guard(sys_);
+				/* A wake-up since the dequeue re-queued it: keep it active. */
+				if (!(kn->status & Knote::QUEUED))
+					kn->status &= ~Knote::ACTIVE;
+			}
+			leave_flux(kn);
 			continue;
 		}
 
@@ -303,23 +405,26 @@ int Kqueue::scan_next(struct kevent *out, int max)
 		ev.filter = kn->filter;
 		ev.flags = kn->flags;
 		ev.udata = kn->udata;
-		kn->ops->deliver(kn, ev);
+		FilterCall(kn)->deliver(kn, ev);
 
-		if (kn->flags & EV_ONESHOT) {
-			drop_knote(kn);
-			continue;
-		}
-		LockGuard guard(sys_);
-		if (kn->flags & EV_DISPATCH) {
-			kn->status |= Knote::DISABLED;
-			kn->status &= ~Knote::ACTIVE;
-			dequeue_locked(kn);
-		} else if (kn->flags & EV_CLEAR) {
-			if (!(kn->status & Knote::QUEUED))
+		bool neutered;
+		{
+			LockGuard guard(sys_);
+			neutered = kn->status & Knote::NEUTERED;
+			if (kn->flags & EV_DISPATCH) {
+				kn->status |= Knote::DISABLED;
 				kn->status &= ~Knote::ACTIVE;
-		} else {
-			enqueue_locked(kn);
+				dequeue_locked(kn);
+			} else if (kn->flags & EV_CLEAR) {
+				if (!(kn->status & Knote::QUEUED))
+					kn->status &= ~Knote::ACTIVE;
+			} else if (!(kn->flags & EV_ONESHOT) && !neutered) {
+				enqueue_locked(kn);
+			}
 		}
+		leave_flux(kn);
+		if ((kn->flags & EV_ONESHOT) || neutered)
+			drop_knote(kn);
 	}
 	return n;
 }

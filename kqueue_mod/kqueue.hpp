@@ -47,12 +47,26 @@ public:
 	bool enqueue_locked(Knote *kn);
 	void dequeue_locked(Knote *kn);
 
+	/* In flux (knote.hpp): false if kn is being detached. kq->lock held. */
+	bool enter_flux_locked(Knote *kn);
+	void leave_flux(Knote *kn);
+	/* Elect kn's one detacher; the caller holds a reference. May sleep. */
+	bool claim_detach(Knote *kn);
+	/* References (knote.hpp): get under kq->lock or with a reference held. */
+	void get_knote(Knote *kn) { kn->ref.get(); }
+	void put_knote(Knote *kn);
+	/* kn's source is going away: inert operations, one EV_EOF event. */
+	void neuter(Knote *kn);
+
 private:
+	friend struct KqueueTestAccess;
+
 	explicit Kqueue(struct kqsys *sys) : sys_(sys) {}
 
 	int add_knote(const FilterOps *ops, const struct kevent &change,
 		      Knote **out);
 	void drop_knote(Knote *kn);
+	void finish_detach(Knote *kn);
 	void set_enabled(Knote *kn, bool enabled);
 	void reevaluate(Knote *kn);
 

@@ -10,6 +10,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
+#include <linux/rcupdate_trace.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/time64.h>
@@ -35,31 +36,17 @@ static_assert(ENOENT == 2 && EBADF == 9 && ENOMEM == 12 && EINVAL == 22 &&
 
 static int kq_open(struct inode *inode, struct file *file)
 {
-	struct kqsys *sys = kzalloc(sizeof(*sys), GFP_KERNEL_ACCOUNT);
+	struct kqsys *sys = kqsys_create();
 
 	if (!sys)
 		return -ENOMEM;
-	spin_lock_init(&sys->lock);
-	mutex_init(&sys->mutex);
-	init_waitqueue_head(&sys->waiters);
-	init_waitqueue_head(&sys->pollers);
-	INIT_LIST_HEAD(&sys->watches);
-	INIT_LIST_HEAD(&sys->watchers);
-	sys->core = kqcore_create(sys);
-	if (!sys->core) {
-		kfree(sys);
-		return -ENOMEM;
-	}
 	file->private_data = sys;
 	return nonseekable_open(inode, file);
 }
 
 static int kq_release(struct inode *inode, struct file *file)
 {
-	struct kqsys *sys = file->private_data;
-
-	kqcore_destroy(sys->core);
-	kfree(sys);
+	kqsys_destroy(file->private_data);
 	return 0;
 }
 
@@ -253,6 +240,8 @@ static int __init kq_init(void)
 static void __exit kq_exit(void)
 {
 	misc_deregister(&kq_device);
+	/* Knotes are freed after a tasks-trace grace period: let those run. */
+	rcu_barrier_tasks_trace();
 }
 
 module_init(kq_init);

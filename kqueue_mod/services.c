@@ -9,6 +9,8 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/rcupdate_trace.h>
+#include <linux/sched.h>
 
 #include "kq_glue.h"
 
@@ -79,6 +81,92 @@ void kqsys_wake_nested(struct kqsys *sys, u8 nesting)
 void kqsys_wake(struct kqsys *sys)
 {
 	kqsys_wake_nested(sys, 0);
+}
+
+struct kqsys *kqsys_create(void)
+{
+	struct kqsys *sys = kzalloc(sizeof(*sys), GFP_KERNEL_ACCOUNT);
+
+	if (!sys)
+		return NULL;
+	spin_lock_init(&sys->lock);
+	mutex_init(&sys->mutex);
+	init_waitqueue_head(&sys->waiters);
+	init_waitqueue_head(&sys->pollers);
+	init_waitqueue_head(&sys->flux_waiters);
+	INIT_LIST_HEAD(&sys->watches);
+	INIT_LIST_HEAD(&sys->watchers);
+	sys->core = kqcore_create(sys);
+	if (!sys->core) {
+		kfree(sys);
+		return NULL;
+	}
+	return sys;
+}
+
+void kqsys_destroy(struct kqsys *sys)
+{
+	kqcore_destroy(sys->core);
+	kfree(sys);
+}
+
+/* ---- in-flux waits ------------------------------------------------------- */
+
+unsigned long kqsys_flux_wait(struct kqsys *sys, unsigned long flags)
+{
+	DEFINE_WAIT(wait);
+
+	lockdep_assert_held(&sys->lock);
+	/* Queued before the unlock: a wake after it cannot be missed. */
+	prepare_to_wait(&sys->flux_waiters, &wait, TASK_UNINTERRUPTIBLE);
+	spin_unlock_irqrestore(&sys->lock, flags);
+	schedule();
+	finish_wait(&sys->flux_waiters, &wait);
+	spin_lock_irqsave(&sys->lock, flags);
+	return flags;
+}
+
+void kqsys_flux_wake(struct kqsys *sys)
+{
+	wake_up_all(&sys->flux_waiters);
+}
+
+/* ---- tasks-trace RCU ----------------------------------------------------- */
+
+struct kqsys_rcu_impl {
+	struct rcu_head head;
+	void *object;
+};
+static_assert(sizeof(struct kqsys_rcu_impl) == sizeof(struct kqsys_rcu));
+static_assert(offsetof(struct kqsys_rcu_impl, object) ==
+	      offsetof(struct kqsys_rcu, object));
+
+static void kq_free_after_gp(struct rcu_head *head)
+{
+	kvfree(container_of(head, struct kqsys_rcu_impl, head)->object);
+}
+
+void kqsys_free_after_trace_gp(void *object, struct kqsys_rcu *rcu)
+{
+	struct kqsys_rcu_impl *impl = (struct kqsys_rcu_impl *)rcu;
+
+	impl->object = object;
+	call_rcu_tasks_trace(&impl->head, kq_free_after_gp);
+}
+
+void kqsys_read_lock_trace(void)
+{
+	rcu_read_lock_trace();
+}
+
+void kqsys_read_unlock_trace(void)
+{
+	rcu_read_unlock_trace();
+}
+
+void kqsys_synchronize_trace(void)
+{
+	synchronize_rcu_tasks_trace();
 }
 
 /* ---- timers ------------------------------------------------------------ */
