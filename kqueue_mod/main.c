@@ -50,6 +50,26 @@ static int kq_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * Every close() of a descriptor of this file comes here. A close that leaves
+ * no reference but those of kevent() calls in progress (a thread sleeping in
+ * kevent() while another closes the kqueue) closes the kqueue for them, as
+ * on the BSDs: they wake with EBADF. A reference held anywhere else (another
+ * descriptor, a fork, a kqueue watching this one, a poll in progress) keeps
+ * it open; the check can only err on that side.
+ */
+static int kq_flush(struct file *file, fl_owner_t id)
+{
+	struct kqsys *sys = file->private_data;
+	long others = file_count(file) - 1 - atomic_read(&sys->calls_in_progress);
+
+	if (others <= 0 && atomic_read(&sys->calls_in_progress)) {
+		WRITE_ONCE(sys->closing, true);
+		wake_up_all(&sys->waiters);
+	}
+	return 0;
+}
+
 static __poll_t kq_poll(struct file *file, poll_table *pt)
 {
 	struct kqsys *sys = file->private_data;
@@ -69,6 +89,10 @@ static int kq_wait_for_events(struct kqsys *sys, ktime_t *deadline)
 
 	for (;;) {
 		prepare_to_wait(&sys->waiters, &wait, TASK_INTERRUPTIBLE);
+		if (READ_ONCE(sys->closing)) {
+			ret = -EBADF;
+			break;
+		}
 		if (kqcore_pending(sys->core))
 			break;
 		if (signal_pending(current)) {
@@ -176,6 +200,9 @@ static long kq_ioctl_kevent(struct kqsys *sys,
 
 			if (!change->filter)
 				continue;
+			/* No knote is added to a kqueue being closed. */
+			if (READ_ONCE(sys->closing))
+				return -EBADF;
 			err = kqcore_apply_change(sys->core, change);
 			if (!err && !(change->flags & EV_RECEIPT))
 				continue;
@@ -206,9 +233,15 @@ static long kq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct kqsys *sys = file->private_data;
 
+	long ret;
+
 	switch (cmd) {
 	case KQUEUE_IOC_KEVENT:
-		return kq_ioctl_kevent(sys, (void __user *)arg);
+		atomic_inc(&sys->calls_in_progress);
+		ret = READ_ONCE(sys->closing) ? -EBADF :
+			kq_ioctl_kevent(sys, (void __user *)arg);
+		atomic_dec(&sys->calls_in_progress);
+		return ret;
 	case KQUEUE_IOC_VERSION:
 		return put_user((__u32)KQUEUE_ABI_VERSION, (__u32 __user *)arg);
 	default:
@@ -219,6 +252,7 @@ static long kq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 const struct file_operations kqueue_fops = {
 	.owner = THIS_MODULE,
 	.open = kq_open,
+	.flush = kq_flush,
 	.release = kq_release,
 	.poll = kq_poll,
 	.unlocked_ioctl = kq_ioctl,

@@ -52,6 +52,8 @@
  *               reserved != 0, timeout with tv_sec < 0 or tv_nsec outside
  *               [0, 999999999];
  *       EINTR   a signal arrived while waiting;
+ *       EBADF   the last descriptor of the kqueue was closed (by another
+ *               thread) while the call was running: sleepers wake with it;
  *       EBADF   the descriptor is not a kqueue (ENOTTY from the ioctl layer);
  *       any per-change errno below, when the eventlist had no room for it.
  *
