@@ -36,13 +36,16 @@ install:
 modules_install:
 	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
 
-# The VM harness builds the module against the kernel it boots.
+# The VM harness builds the module against the kernel it boots. The stress
+# test runs STRESS_SECONDS in each lane (e.g. make check STRESS_SECONDS=600).
+STRESS_SECONDS ?= 8
+VM_TIMEOUT = $(shell echo $$((900 + 2 * $(STRESS_SECONDS))))
 check:
 	$(TOP)/shim/test-install.sh
 	$(TOP)/selftests/dkms-build.sh
-	$(TOP)/selftests/vm/run --kernel stock -- /selftests/run_all.sh
-	$(TOP)/selftests/vm/run --kernel debug -- /selftests/run_all.sh
-	$(TOP)/selftests/vm/run --kernel kcsan -- /selftests/run_all.sh
+	$(TOP)/selftests/vm/run --kernel stock --timeout $(VM_TIMEOUT) -- KQ_STRESS_SECONDS=$(STRESS_SECONDS) /selftests/run_all.sh
+	$(TOP)/selftests/vm/run --kernel debug --timeout $(VM_TIMEOUT) -- KQ_STRESS_SECONDS=$(STRESS_SECONDS) /selftests/run_all.sh
+	$(TOP)/selftests/vm/run --kernel kcsan --timeout $(VM_TIMEOUT) -- KQ_STRESS_SECONDS=$(STRESS_SECONDS) /selftests/run_all.sh
 
 demo:
 	$(TOP)/selftests/vm/run --kernel stock --add $(TOP)/examples/bin/kqueue_demo \
