@@ -47,7 +47,7 @@ check:
 	$(TOP)/selftests/vm/run --kernel debug --timeout $(VM_TIMEOUT) -- KQ_STRESS_SECONDS=$(STRESS_SECONDS) /selftests/run_all.sh
 	$(TOP)/selftests/vm/run --kernel kcsan --timeout $(VM_TIMEOUT) -- KQ_STRESS_SECONDS=$(STRESS_SECONDS) /selftests/run_all.sh
 
-demo:
+demo: examples
 	$(TOP)/selftests/vm/run --kernel stock --add $(TOP)/examples/bin/kqueue_demo \
 		-- /extra/kqueue_demo
 
