@@ -20,12 +20,10 @@ struct kqsys {
 	wait_queue_head_t flux_waiters;	/* detachers waiting for a knote's flux */
 	struct kqcore *core;
 	/*
-	 * The last descriptor was closed while kevent() calls were running
-	 * (they hold file references, so release has not happened yet): they
-	 * and any later call on the file fail with EBADF.
+	 * Bumped by every close() of a descriptor of this kqueue; a running
+	 * kevent() that sees it move checks its own descriptor table.
 	 */
-	bool closing;
-	atomic_t calls_in_progress;	/* kevent() calls inside the ioctl */
+	atomic_t close_generation;
 	/*
 	 * Lockdep subclass of pollers.lock while this kqueue wakes its pollers;
 	 * a watching kqueue's callback runs then and nests one level deeper.

@@ -5,6 +5,7 @@
  * to user memory; the C++ core (kqueue.cpp) never sees a user pointer.
  */
 #include <linux/errno.h>
+#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/miscdevice.h>
@@ -51,23 +52,46 @@ static int kq_release(struct inode *inode, struct file *file)
 }
 
 /*
- * Every close() of a descriptor of this file comes here. A close that leaves
- * no reference but those of kevent() calls in progress (a thread sleeping in
- * kevent() while another closes the kqueue) closes the kqueue for them, as
- * on the BSDs: they wake with EBADF. A reference held anywhere else (another
- * descriptor, a fork, a kqueue watching this one, a poll in progress) keeps
- * it open; the check can only err on that side.
+ * Every close() of a descriptor of this kqueue comes here. A kevent() call
+ * in progress holds the file (release cannot run under it), so closing the
+ * kqueue for it is the call's own business: wake the sleepers, and each
+ * running call checks whether its process still has a descriptor for the
+ * file (kq_closed_under_call). Another process's close (a forked child
+ * closing its copy) or a dup left open therefore changes nothing.
  */
 static int kq_flush(struct file *file, fl_owner_t id)
 {
 	struct kqsys *sys = file->private_data;
-	long others = file_count(file) - 1 - atomic_read(&sys->calls_in_progress);
 
-	if (others <= 0 && atomic_read(&sys->calls_in_progress)) {
-		WRITE_ONCE(sys->closing, true);
-		wake_up_all(&sys->waiters);
-	}
+	atomic_inc(&sys->close_generation);
+	wake_up_all(&sys->waiters);
 	return 0;
+}
+
+/* One running kevent() call on a kqueue. */
+struct kq_call {
+	struct kqsys *sys;
+	struct file *file;
+	int close_generation;	/* the last one checked */
+};
+
+static int kq_is_file(const void *file, struct file *candidate, unsigned int fd)
+{
+	return candidate == file;
+}
+
+/*
+ * The calling process closed its last descriptor of the kqueue while this
+ * call ran (as on the BSDs: the call fails with EBADF, no knote is added).
+ */
+static bool kq_closed_under_call(struct kq_call *call)
+{
+	int generation = atomic_read(&call->sys->close_generation);
+
+	if (generation == call->close_generation)
+		return false;
+	call->close_generation = generation;
+	return !iterate_fd(current->files, 0, kq_is_file, call->file);
 }
 
 static __poll_t kq_poll(struct file *file, poll_table *pt)
@@ -82,14 +106,15 @@ static __poll_t kq_poll(struct file *file, poll_table *pt)
  * Sleep until an event is pending, the absolute CLOCK_MONOTONIC deadline
  * (NULL: none) passes (-ETIME), or a signal arrives (-EINTR).
  */
-static int kq_wait_for_events(struct kqsys *sys, ktime_t *deadline)
+static int kq_wait_for_events(struct kq_call *call, ktime_t *deadline)
 {
+	struct kqsys *sys = call->sys;
 	DEFINE_WAIT(wait);
 	int ret = 0;
 
 	for (;;) {
 		prepare_to_wait(&sys->waiters, &wait, TASK_INTERRUPTIBLE);
-		if (READ_ONCE(sys->closing)) {
+		if (kq_closed_under_call(call)) {
 			ret = -EBADF;
 			break;
 		}
@@ -132,9 +157,10 @@ static long kq_scan_to_user(struct kqsys *sys, struct kevent __user *out,
 	return total;
 }
 
-static long kq_collect(struct kqsys *sys, struct kevent __user *out,
+static long kq_collect(struct kq_call *call, struct kevent __user *out,
 		       int nevents, const struct timespec64 *timeout)
 {
+	struct kqsys *sys = call->sys;
 	ktime_t deadline = 0;
 	long n;
 	int err;
@@ -147,7 +173,7 @@ static long kq_collect(struct kqsys *sys, struct kevent __user *out,
 			return n;
 		if (timeout && !timeout->tv_sec && !timeout->tv_nsec)
 			return 0;
-		err = kq_wait_for_events(sys, timeout ? &deadline : NULL);
+		err = kq_wait_for_events(call, timeout ? &deadline : NULL);
 		if (err == -ETIME)
 			return kq_scan_to_user(sys, out, nevents);
 		if (err)
@@ -165,9 +191,10 @@ static int kq_report_change(struct kevent *change, int err,
 	return copy_to_user(slot, change, sizeof(*change)) ? -EFAULT : 0;
 }
 
-static long kq_ioctl_kevent(struct kqsys *sys,
+static long kq_ioctl_kevent(struct kq_call *call,
 			    struct kqueue_kevent_args __user *uargs)
 {
+	struct kqsys *sys = call->sys;
 	struct kqueue_kevent_args args;
 	struct timespec64 timeout;
 	struct kevent __user *changes, *out;
@@ -201,7 +228,7 @@ static long kq_ioctl_kevent(struct kqsys *sys,
 			if (!change->filter)
 				continue;
 			/* No knote is added to a kqueue being closed. */
-			if (READ_ONCE(sys->closing))
+			if (kq_closed_under_call(call))
 				return -EBADF;
 			err = kqcore_apply_change(sys->core, change);
 			if (!err && !(change->flags & EV_RECEIPT))
@@ -226,22 +253,21 @@ static long kq_ioctl_kevent(struct kqsys *sys,
 		return nerrors;
 	if (!nevents)
 		return 0;
-	return kq_collect(sys, out, nevents, args.timeout ? &timeout : NULL);
+	return kq_collect(call, out, nevents, args.timeout ? &timeout : NULL);
 }
 
 static long kq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct kqsys *sys = file->private_data;
-
-	long ret;
+	struct kq_call call = {
+		.sys = sys,
+		.file = file,
+		.close_generation = atomic_read(&sys->close_generation),
+	};
 
 	switch (cmd) {
 	case KQUEUE_IOC_KEVENT:
-		atomic_inc(&sys->calls_in_progress);
-		ret = READ_ONCE(sys->closing) ? -EBADF :
-			kq_ioctl_kevent(sys, (void __user *)arg);
-		atomic_dec(&sys->calls_in_progress);
-		return ret;
+		return kq_ioctl_kevent(&call, (void __user *)arg);
 	case KQUEUE_IOC_VERSION:
 		return put_user((__u32)KQUEUE_ABI_VERSION, (__u32 __user *)arg);
 	default:

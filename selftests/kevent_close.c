@@ -2,8 +2,9 @@
 /*
  * Closing a kqueue under its users: a thread sleeping in kevent() when
  * another thread closes the kqueue's last descriptor wakes with EBADF (as on
- * the BSDs); another descriptor of the same kqueue keeps it open; and the
- * module cannot be unloaded while any kqueue exists.
+ * the BSDs); another descriptor of the same kqueue, or a forked child
+ * closing its own copy, changes nothing; and the module cannot be unloaded
+ * while any kqueue exists.
  *
  *   sleeper                          main
  *   kevent(kq, NULL timeout) ...
@@ -16,6 +17,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 KQ_WATCHDOG(60);
 
@@ -86,6 +88,33 @@ KQ_TEST(another_descriptor_keeps_the_kqueue_open)
 		pthread_join(thread, NULL);
 	}
 	close(other);
+}
+
+/*
+ *   parent (single-threaded)          child (fork)
+ *   kevent(kq, 1 s timeout) ...
+ *                                     close(kq)   (its own copy)
+ *   ... times out: 0, not EBADF; kq still works
+ */
+KQ_TEST(a_forked_child_closing_its_copy_leaves_the_parent_alone)
+{
+	struct kevent ev;
+	int status, kq = kqueue();
+	pid_t child;
+
+	ASSERT(kq >= 0);
+	child = fork();
+	ASSERT(child >= 0);
+	if (child == 0) {
+		sleep_ms(200);
+		close(kq);
+		_exit(0);
+	}
+	EXPECT_EQ(kq_wait(kq, &ev, 1, 1000), 0);
+	ASSERT_EQ(waitpid(child, &status, 0), child);
+	EXPECT_EQ(kq_change(kq, 3, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, NULL), 0);
+	EXPECT_EQ(kq_wait(kq, &ev, 1, 0), 1);
+	close(kq);
 }
 
 KQ_TEST(closing_with_pending_events_and_timers_is_clean)
