@@ -58,11 +58,11 @@ void KnoteTable::remove(Knote *kn)
 	count_--;
 }
 
-Knote *KnoteTable::any() const
+Knote *KnoteTable::next_from(u32 *cursor) const
 {
-	for (u32 i = 0; i < nbuckets_; i++)
-		if (!buckets_[i].empty())
-			return KQ_CONTAINER_OF(buckets_[i].next, Knote, table_link);
+	for (; *cursor < nbuckets_; ++*cursor)
+		if (!buckets_[*cursor].empty())
+			return KQ_CONTAINER_OF(buckets_[*cursor].next, Knote, table_link);
 	return nullptr;
 }
 

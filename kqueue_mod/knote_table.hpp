@@ -19,8 +19,11 @@ public:
 	void remove(Knote *kn);
 	u32 size() const { return count_; }
 
-	/* Any knote, or nullptr if empty (for draining the table). */
-	Knote *any() const;
+	/*
+	 * A knote at or after bucket *cursor, or nullptr if there is none; for
+	 * draining the table in one pass (the cursor only moves forward).
+	 */
+	Knote *next_from(u32 *cursor) const;
 
 private:
 	u32 bucket_of(u64 ident, s16 filter) const;

@@ -102,7 +102,8 @@ void Kqueue::destroy()
 {
 	{
 		MutexGuard guard(sys_);
-		while (Knote *kn = table_.any())
+		u32 cursor = 0;
+		while (Knote *kn = table_.next_from(&cursor))
 			drop_knote(kn);
 	}
 	table_.release();
@@ -228,12 +229,19 @@ bool Kqueue::enter_flux_locked(Knote *kn)
 	return true;
 }
 
+/* True if a detacher waits for this flux to end (kqsys_flux_wake it). */
+bool Kqueue::leave_flux_locked(Knote *kn)
+{
+	kqsys_assert_locked(sys_);
+	return --kn->influx == 0 && (kn->status & Knote::WILL_DETACH);
+}
+
 void Kqueue::leave_flux(Knote *kn)
 {
 	bool wake;
 	{
 		LockGuard guard(sys_);
-		wake = --kn->influx == 0 && (kn->status & Knote::WILL_DETACH);
+		wake = leave_flux_locked(kn);
 	}
 	if (wake)
 		kqsys_flux_wake(sys_);
@@ -389,13 +397,16 @@ int Kqueue::scan_next(struct kevent *out, int max)
 		}
 
 		if (!FilterCall(kn)->ready(kn)) {
+			bool wake_detacher;
 			{
 				LockGuard guard(sys_);
 				/* A wake-up since the dequeue re-queued it: keep it active. */
 				if (!(kn->status & Knote::QUEUED))
 					kn->status &= ~Knote::ACTIVE;
+				wake_detacher = leave_flux_locked(kn);
 			}
-			leave_flux(kn);
+			if (wake_detacher)
+				kqsys_flux_wake(sys_);
 			continue;
 		}
 
@@ -407,9 +418,10 @@ int Kqueue::scan_next(struct kevent *out, int max)
 		ev.udata = kn->udata;
 		FilterCall(kn)->deliver(kn, ev);
 
-		bool neutered;
+		bool neutered, wake_detacher;
 		{
 			LockGuard guard(sys_);
+			wake_detacher = leave_flux_locked(kn);
 			neutered = kn->status & Knote::NEUTERED;
 			if (kn->flags & EV_DISPATCH) {
 				kn->status |= Knote::DISABLED;
@@ -422,7 +434,8 @@ int Kqueue::scan_next(struct kevent *out, int max)
 				enqueue_locked(kn);
 			}
 		}
-		leave_flux(kn);
+		if (wake_detacher)
+			kqsys_flux_wake(sys_);
 		if ((kn->flags & EV_ONESHOT) || neutered)
 			drop_knote(kn);
 	}

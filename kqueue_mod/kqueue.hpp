@@ -50,6 +50,7 @@ public:
 	/* In flux (knote.hpp): false if kn is being detached. kq->lock held. */
 	bool enter_flux_locked(Knote *kn);
 	void leave_flux(Knote *kn);
+	bool leave_flux_locked(Knote *kn);
 	/* Elect kn's one detacher; the caller holds a reference. May sleep. */
 	bool claim_detach(Knote *kn);
 	/* References (knote.hpp): get under kq->lock or with a reference held. */

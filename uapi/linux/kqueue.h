@@ -52,8 +52,11 @@
  *               reserved != 0, timeout with tv_sec < 0 or tv_nsec outside
  *               [0, 999999999];
  *       EINTR   a signal arrived while waiting;
- *       EBADF   the last descriptor of the kqueue was closed (by another
- *               thread) while the call was running: sleepers wake with it;
+ *       EBADF   the calling process closed its last descriptor of the
+ *               kqueue (from another thread) while the call was running:
+ *               a sleeper wakes with it, and no later change of the call is
+ *               applied; another process's close of its own copy does not
+ *               count;
  *       EBADF   the descriptor is not a kqueue (ENOTTY from the ioctl layer);
  *       any per-change errno below, when the eventlist had no room for it.
  *
