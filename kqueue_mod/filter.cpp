@@ -34,6 +34,8 @@ const FilterOps *filter_ops_for(s16 filter)
 		return &timer_filter_ops;
 	case EVFILT_USER:
 		return &user_filter_ops;
+	case EVFILT_PROC:
+		return &proc_filter_ops;
 	default:
 		return nullptr;
 	}

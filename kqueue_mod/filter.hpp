@@ -34,6 +34,7 @@ extern const FilterOps read_filter_ops;
 extern const FilterOps write_filter_ops;
 extern const FilterOps timer_filter_ops;
 extern const FilterOps user_filter_ops;
+extern const FilterOps proc_filter_ops;
 
 /*
  * Calls through kn's operations, inside a tasks-trace RCU read section so

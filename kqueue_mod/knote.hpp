@@ -28,6 +28,17 @@
  *   WILL_DETACH  one thread has been elected to detach the knote; no one
  *                may put it in flux any more (seeds 000, 001).
  *   NEUTERED     its source went away; ops are the inert ones (seed 002).
+ *   GONE         its source ended for good (a process exited) and will post
+ *                nothing more: the next scan reports what is pending, if
+ *                anything, and drops the knote (FreeBSD's EV_DROP when
+ *                nothing is).
+ *
+ *   Knotes born outside kq->mutex (EVFILT_PROC's NOTE_TRACK, created in a
+ *   fork probe) wait on the kqueue's adoption list (kq->lock) until the
+ *   next holder of kq->mutex moves them into the table; a closing kqueue
+ *   adopts nothing (seed 000). A hidden knote (a NOTE_CHILD event) sits in
+ *   the table for the kqueue's bookkeeping but no (ident, filter) lookup
+ *   finds it.
  *
  * LIFETIME
  *
@@ -69,6 +80,7 @@ struct Knote {
 	static constexpr u32 DISABLED = 1u << 2;
 	static constexpr u32 WILL_DETACH = 1u << 3;
 	static constexpr u32 NEUTERED = 1u << 4;
+	static constexpr u32 GONE = 1u << 5;
 
 	ListNode table_link;
 	ListNode queue_link;
@@ -88,12 +100,18 @@ struct Knote {
 	u32 sfflags;		/* the user's fflags (kq->mutex) */
 	s64 sdata;		/* the user's data (kq->mutex) */
 
+	bool hidden;		/* kq->mutex: skipped by table lookups */
+
 	/* Filter state. */
 	union {
 		struct kqsys_fd *fd;
 		struct kqsys_timer *timer;
+		struct kqsys_proc *proc;
 	} source;
 	u64 timer_expirations;	/* kq->lock */
+	u32 proc_pending;	/* kq->lock: NOTE_* seen since the last report */
+	s32 proc_status;	/* kq->lock: wait status, with NOTE_EXIT */
+	s64 proc_data;		/* kq->lock: newest child (NOTE_FORK), parent (NOTE_CHILD) */
 	bool user_triggered;	/* kq->mutex */
 	/* What the last ready() found, for deliver() (kq->mutex). */
 	s64 ready_data;
@@ -101,11 +119,13 @@ struct Knote {
 	u16 ready_flags;
 
 	/* Freed only through Kqueue::put_knote(), after a grace period. */
-	void *operator new(size_t size) noexcept
+	static Knote *create(enum kqsys_alloc_mode mode)
 	{
-		return kqsys_zalloc(size, KQSYS_MAY_SLEEP);
+		void *mem = kqsys_zalloc(sizeof(Knote), mode);
+		return mem ? new (mem) Knote() : nullptr;
 	}
-	void operator delete(void *p) noexcept { kqsys_free(p); }
+	/* Never published (no source, no kqueue knows it): free at once. */
+	static void discard(Knote *kn) { kqsys_free(kn); }
 
 	const FilterOps *load_ops() const
 	{

@@ -31,7 +31,9 @@ using __s64 = s64;
 
 /* errno values are ABI (asm-generic/errno*.h); the glue asserts they match. */
 namespace kq_errno {
+constexpr int EPERM = 1;
 constexpr int ENOENT = 2;
+constexpr int ESRCH = 3;
 constexpr int EBADF = 9;
 constexpr int ENOMEM = 12;
 constexpr int EINVAL = 22;

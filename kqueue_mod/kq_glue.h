@@ -6,6 +6,7 @@
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
@@ -35,6 +36,8 @@ struct kqsys {
 	struct list_head watchers;	/* kqueues watching this one */
 	u64 visit_stamp;		/* graph walks, kq_nesting_mutex */
 	int visit_depth;
+	/* Freed after a tasks-trace grace period: probes may still hold it. */
+	struct rcu_head rcu;
 };
 
 extern const struct file_operations kqueue_fops;
@@ -45,6 +48,10 @@ void kqsys_destroy(struct kqsys *sys);
 
 /* Wake kevent() sleepers and pollers; nesting is the pollers.lock subclass. */
 void kqsys_wake_nested(struct kqsys *sys, u8 nesting);
+
+/* EVFILT_PROC's tracepoint probes (proc_source.c): attach at load, detach at unload. */
+int kq_proc_init(void);
+void kq_proc_exit(void);
 
 static inline bool kq_is_kqueue_file(const struct file *file)
 {

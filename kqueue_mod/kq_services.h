@@ -25,6 +25,8 @@ struct kevent;
 struct kqsys;		/* per-kqueue kernel objects: lock, mutex, wait queues */
 struct kqsys_fd;	/* a watched file: reference + poll wait entries */
 struct kqsys_timer;	/* a high-resolution timer */
+struct kqsys_proc;	/* a watch on one process (EVFILT_PROC) */
+struct kqsys_task;	/* a task a probe is looking at (struct task_struct) */
 struct kqcore;		/* C++ Kqueue */
 struct kqcore_knote;	/* C++ Knote */
 
@@ -127,11 +129,38 @@ void kqsys_timer_start(struct kqsys_timer *timer, long long first_ns,
 /* Cancel and free; waits for a running expiry. May sleep. */
 void kqsys_timer_destroy(struct kqsys_timer *timer);
 
+/* ---- processes (EVFILT_PROC, glue: proc_source.c) ------------------------ */
+/*
+ * Watch the process whose pid, in the caller's pid namespace, is ident, if
+ * the caller may (the rule in the uapi header): from the moment *out is set
+ * the fork/exec/exit probes call kqcore_proc_*(kn). Returns 0; or 1 if the
+ * process has already exited (a zombie, or its last thread is past its
+ * exit probe), with *exit_status its wait status and no watch left hashed
+ * (*out must still be detached); or -ESRCH, -EPERM, -ENOMEM. May sleep.
+ */
+int kqsys_proc_attach(struct kqcore_knote *kn, unsigned long long ident,
+		      struct kqsys_proc **out, int *exit_status);
+/* Stop watching; the watch's memory goes after a tasks-trace grace period. Any context. */
+void kqsys_proc_detach(struct kqsys_proc *watch);
+/* child's pid in watch's pid namespace, 0 if it has none there. Any context. */
+long long kqsys_proc_pid_of(const struct kqsys_proc *watch,
+			    const struct kqsys_task *child);
+/*
+ * From the fork probe (no sleeping): watch child for kn, with the rights
+ * and pid namespace of parent. -EPERM if those rights do not cover the
+ * child, -ENOMEM (also when the force_trackerr parameter is set).
+ */
+int kqsys_proc_attach_child(const struct kqsys_proc *parent,
+			    const struct kqsys_task *child,
+			    struct kqcore_knote *kn, struct kqsys_proc **out);
+
 /* ---- entry points of the core, called by the glue ------------------------ */
 /* A new kqueue for sys, or NULL (ENOMEM). May sleep. */
 struct kqcore *kqcore_create(struct kqsys *sys);
-/* Detach and free every knote, then the kqueue. May sleep; no other user. */
+/* Detach and free every knote; adopt none from then on. May sleep. */
 void kqcore_destroy(struct kqcore *kq);
+/* Free the kqueue, a tasks-trace grace period after kqcore_destroy(). Any context. */
+void kqcore_free(struct kqcore *kq);
 /* Apply one change; 0 or a negative errno. May sleep. */
 int kqcore_apply_change(struct kqcore *kq, const struct kevent *change);
 /*
@@ -151,6 +180,16 @@ long kqcore_pending(const struct kqcore *kq);
 int kqcore_fd_wakeup(struct kqcore_knote *kn, unsigned int mask);
 /* A timer expired n times. Hard-irq; returns nonzero to wake the kqueue. */
 int kqcore_timer_expired(struct kqcore_knote *kn, unsigned long long n);
+
+/*
+ * The probes of a watched process, inside a tasks-trace read section, with
+ * preemption disabled: they wake the kqueue themselves. fork: the process
+ * forked child (NOTE_FORK, NOTE_TRACK); exec: it completed an execve; exit:
+ * its last thread exits with the wait status.
+ */
+void kqcore_proc_fork(struct kqcore_knote *kn, const struct kqsys_task *child);
+void kqcore_proc_exec(struct kqcore_knote *kn);
+void kqcore_proc_exit(struct kqcore_knote *kn, int status);
 
 #ifdef __cplusplus
 }

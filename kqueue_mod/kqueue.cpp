@@ -102,12 +102,65 @@ void Kqueue::destroy()
 {
 	{
 		MutexGuard guard(sys_);
+		{
+			LockGuard lock(sys_);
+			closing_ = true;
+		}
+		absorb_adopted();
 		u32 cursor = 0;
 		while (Knote *kn = table_.next_from(&cursor))
 			drop_knote(kn);
 	}
 	table_.release();
-	delete this;
+}
+
+bool Kqueue::adopt_locked(Knote *kn)
+{
+	kqsys_assert_locked(sys_);
+	if (closing_)
+		return false;
+	kn->table_link.insert_before(&adopted_);
+	return true;
+}
+
+void Kqueue::take_adopted_locked(ListNode *into)
+{
+	kqsys_assert_locked(sys_);
+	while (!adopted_.empty()) {
+		ListNode *n = adopted_.next;
+		n->unlink();
+		n->insert_before(into);
+	}
+}
+
+/*
+ * An adopted knote's ident is a new process's pid; a visible knote with the
+ * same ident can only watch an earlier process that had that pid (gone, its
+ * last event pending): it stays until reported, but lookups now find the
+ * new one.
+ */
+void Kqueue::insert_adopted(ListNode *list)
+{
+	kqsys_assert_mutex_held(sys_);
+	while (!list->empty()) {
+		Knote *kn = KQ_CONTAINER_OF(list->next, Knote, table_link);
+		kn->table_link.unlink();
+		if (!kn->hidden) {
+			if (Knote *old = table_.find(kn->ident, kn->filter))
+				old->hidden = true;
+		}
+		table_.insert(kn);
+	}
+}
+
+void Kqueue::absorb_adopted()
+{
+	ListNode taken;
+	{
+		LockGuard guard(sys_);
+		take_adopted_locked(&taken);
+	}
+	insert_adopted(&taken);
 }
 
 bool Kqueue::enqueue_locked(Knote *kn)
@@ -131,11 +184,16 @@ void Kqueue::dequeue_locked(Knote *kn)
 	store_relaxed(pending_, pending_ - 1);
 }
 
+bool Kqueue::activate_locked(Knote *kn)
+{
+	kn->status |= Knote::ACTIVE;
+	return enqueue_locked(kn);
+}
+
 bool Kqueue::activate(Knote *kn)
 {
 	LockGuard guard(sys_);
-	kn->status |= Knote::ACTIVE;
-	return enqueue_locked(kn);
+	return activate_locked(kn);
 }
 
 /* Evaluate an enabled knote after a change, as FreeBSD does at register. */
@@ -169,7 +227,7 @@ void Kqueue::set_enabled(Knote *kn, bool enabled)
 int Kqueue::add_knote(const FilterOps *ops, const struct kevent &change,
 		      Knote **out)
 {
-	auto *kn = new Knote();
+	Knote *kn = Knote::create(KQSYS_MAY_SLEEP);
 	if (!kn)
 		return -ENOMEM;
 	kn->kq = this;
@@ -323,6 +381,7 @@ int Kqueue::apply_change(const struct kevent &change)
 	}
 
 	MutexGuard guard(sys_);
+	absorb_adopted();
 	Knote *kn = table_.find(change.ident, change.filter);
 	if (!kn) {
 		if (!(flags & EV_ADD))
@@ -353,11 +412,21 @@ int Kqueue::apply_change(const struct kevent &change)
 	return 0;
 }
 
+/*
+ * Adopted knotes are taken in the same kq->lock section that places the
+ * marker: every knote in front of the marker is then in the table, so the
+ * scan may drop any of them.
+ */
 void Kqueue::scan_begin()
 {
 	kqsys_mutex_lock(sys_);
-	LockGuard guard(sys_);
-	scan_marker_.insert_before(&queue_);
+	ListNode taken;
+	{
+		LockGuard guard(sys_);
+		take_adopted_locked(&taken);
+		scan_marker_.insert_before(&queue_);
+	}
+	insert_adopted(&taken);
 }
 
 void Kqueue::scan_end()
@@ -397,16 +466,19 @@ int Kqueue::scan_next(struct kevent *out, int max)
 		}
 
 		if (!FilterCall(kn)->ready(kn)) {
-			bool wake_detacher;
+			bool wake_detacher, gone;
 			{
 				LockGuard guard(sys_);
 				/* A wake-up since the dequeue re-queued it: keep it active. */
 				if (!(kn->status & Knote::QUEUED))
 					kn->status &= ~Knote::ACTIVE;
 				wake_detacher = leave_flux_locked(kn);
+				gone = kn->status & Knote::GONE;
 			}
 			if (wake_detacher)
 				kqsys_flux_wake(sys_);
+			if (gone)
+				drop_knote(kn);	/* nothing to report, nothing to come */
 			continue;
 		}
 
@@ -418,11 +490,12 @@ int Kqueue::scan_next(struct kevent *out, int max)
 		ev.udata = kn->udata;
 		FilterCall(kn)->deliver(kn, ev);
 
-		bool neutered, wake_detacher;
+		bool finished, wake_detacher;
 		{
 			LockGuard guard(sys_);
 			wake_detacher = leave_flux_locked(kn);
-			neutered = kn->status & Knote::NEUTERED;
+			/* Its source is gone: this was the last report. */
+			finished = kn->status & (Knote::NEUTERED | Knote::GONE);
 			if (kn->flags & EV_DISPATCH) {
 				kn->status |= Knote::DISABLED;
 				kn->status &= ~Knote::ACTIVE;
@@ -430,13 +503,13 @@ int Kqueue::scan_next(struct kevent *out, int max)
 			} else if (kn->flags & EV_CLEAR) {
 				if (!(kn->status & Knote::QUEUED))
 					kn->status &= ~Knote::ACTIVE;
-			} else if (!(kn->flags & EV_ONESHOT) && !neutered) {
+			} else if (!(kn->flags & EV_ONESHOT) && !finished) {
 				enqueue_locked(kn);
 			}
 		}
 		if (wake_detacher)
 			kqsys_flux_wake(sys_);
-		if ((kn->flags & EV_ONESHOT) || neutered)
+		if ((kn->flags & EV_ONESHOT) || finished)
 			drop_knote(kn);
 	}
 	return n;
@@ -453,6 +526,11 @@ extern "C" struct kqcore *kqcore_create(struct kqsys *sys)
 extern "C" void kqcore_destroy(struct kqcore *kq)
 {
 	Kqueue::from(kq)->destroy();
+}
+
+extern "C" void kqcore_free(struct kqcore *kq)
+{
+	Kqueue::from(kq)->free();
 }
 
 extern "C" int kqcore_apply_change(struct kqcore *kq, const struct kevent *change)

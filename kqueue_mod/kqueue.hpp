@@ -9,7 +9,10 @@
 class Kqueue {
 public:
 	static Kqueue *create(struct kqsys *sys);
+	/* Close: drop every knote. The memory goes later, with free(). */
 	void destroy();
+	/* After a tasks-trace grace period: no probe still sees this kqueue. */
+	void free() { delete this; }
 
 	int apply_change(const struct kevent &change);
 
@@ -21,6 +24,14 @@ public:
 
 	/* Mark kn active and queue it; true if it was newly queued. Any context. */
 	bool activate(Knote *kn);
+	bool activate_locked(Knote *kn);
+
+	/*
+	 * Hand a knote created outside kq->mutex (a NOTE_TRACK child) to the
+	 * kqueue: false if the kqueue is closing, and then kn is not taken.
+	 * kq->lock held; kn holds its table reference.
+	 */
+	bool adopt_locked(Knote *kn);
 
 	struct kqsys *sys() const { return sys_; }
 
@@ -70,12 +81,17 @@ private:
 	void finish_detach(Knote *kn);
 	void set_enabled(Knote *kn, bool enabled);
 	void reevaluate(Knote *kn);
+	void take_adopted_locked(ListNode *into);
+	void insert_adopted(ListNode *list);
+	void absorb_adopted();
 
 	struct kqsys *sys_;
 	KnoteTable table_;
 	ListNode queue_;	/* kq->lock: QUEUED knotes, and the scan marker */
 	ListNode scan_marker_;	/* kq->mutex: in queue_ only during a scan */
 	long pending_ = 0;	/* kq->lock (written), lockless readers */
+	ListNode adopted_;	/* kq->lock: knotes waiting for the table */
+	bool closing_ = false;	/* kq->lock: destroy() began; adopt nothing */
 };
 
 #endif /* KQ_KQUEUE_HPP */

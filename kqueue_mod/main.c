@@ -29,8 +29,9 @@ static_assert(KQSYS_POLLHUP == (__force unsigned int)EPOLLHUP);
 static_assert(KQSYS_POLLRDNORM == (__force unsigned int)EPOLLRDNORM);
 static_assert(KQSYS_POLLWRNORM == (__force unsigned int)EPOLLWRNORM);
 static_assert(KQSYS_POLLRDHUP == (__force unsigned int)EPOLLRDHUP);
-static_assert(ENOENT == 2 && EBADF == 9 && ENOMEM == 12 && EINVAL == 22 &&
-	      ELOOP == 40, "kq_base.hpp errno values");
+static_assert(EPERM == 1 && ENOENT == 2 && ESRCH == 3 && EBADF == 9 &&
+	      ENOMEM == 12 && EINVAL == 22 && ELOOP == 40,
+	      "kq_base.hpp errno values");
 
 /* Changes and events move between user and kernel memory in chunks. */
 #define KQ_CHUNK 8
@@ -294,13 +295,21 @@ static struct miscdevice kq_device = {
 
 static int __init kq_init(void)
 {
-	return misc_register(&kq_device);
+	int err = kq_proc_init();
+
+	if (err)
+		return err;
+	err = misc_register(&kq_device);
+	if (err)
+		kq_proc_exit();
+	return err;
 }
 
 static void __exit kq_exit(void)
 {
 	misc_deregister(&kq_device);
-	/* Knotes are freed after a tasks-trace grace period: let those run. */
+	kq_proc_exit();
+	/* Knotes and kqueues are freed after a tasks-trace grace period. */
 	rcu_barrier_tasks_trace();
 }
 

@@ -104,10 +104,23 @@ struct kqsys *kqsys_create(void)
 	return sys;
 }
 
+static void kqsys_free_rcu(struct rcu_head *rcu)
+{
+	struct kqsys *sys = container_of(rcu, struct kqsys, rcu);
+
+	kqcore_free(sys->core);
+	kfree(sys);
+}
+
+/*
+ * A process probe that found one of this kqueue's knotes before it was
+ * detached may still take kq->lock and wake the wait queues until its
+ * tasks-trace read section ends: free after a grace period.
+ */
 void kqsys_destroy(struct kqsys *sys)
 {
 	kqcore_destroy(sys->core);
-	kfree(sys);
+	call_rcu_tasks_trace(&sys->rcu, kqsys_free_rcu);
 }
 
 /* ---- in-flux waits ------------------------------------------------------- */

@@ -73,7 +73,7 @@
  *
  * STRUCT KEVENT (FreeBSD 12+ layout, 64 bytes, LP64 only)
  *   ident   what the knote watches: a file descriptor (READ, WRITE), a
- *           user-chosen number (TIMER, USER). (ident, filter) names a knote
+ *           process id (PROC), a user-chosen number (TIMER, USER). (ident, filter) names a knote
  *           within a kqueue.
  *   filter  EVFILT_*.
  *   flags   in a change: EV_ADD, EV_DELETE, EV_ENABLE, EV_DISABLE, EV_ONESHOT,
@@ -146,6 +146,67 @@
  *   EV_CLEAR a triggered knote stays triggered; with EV_CLEAR reporting it
  *   resets the trigger.
  *
+ *   EVFILT_PROC, ident = a process id as the caller's pid namespace sees
+ *   it (the thread-group id; a thread id that is not a process is ESRCH).
+ *   fflags: any of NOTE_EXIT, NOTE_FORK, NOTE_EXEC, NOTE_TRACK (NOTE_CHILD
+ *   and NOTE_TRACKERR are ignored on input; other bits are EINVAL). data is
+ *   ignored. EV_CLEAR is implied: the events below are OR-ed into fflags
+ *   until reported, then reset. Re-adding replaces the fflags (events that
+ *   already happened stay pending).
+ *     NOTE_EXIT   the whole process exited (its last thread; a thread's own
+ *                 exit is not reported). data = the wait status wait4(2)
+ *                 would return (exit code << 8, or the signal number, with
+ *                 0x80 if a core was dumped); the event has EV_EOF and
+ *                 EV_ONESHOT and the knote is gone after it. Adding a knote
+ *                 for a process that has already exited but was not reaped
+ *                 yet (a zombie) reports NOTE_EXIT at once.
+ *     NOTE_FORK   the process forked (threads do not count). data = the pid
+ *                 of its most recent child, in the knote's pid namespace.
+ *     NOTE_EXEC   the process completed an execve(2) (from any thread).
+ *     NOTE_TRACK  follow forks: each child of the process gets its own knote
+ *                 in the same kqueue (ident = child pid, same fflags, flags
+ *                 and udata), attached before the child runs, so nothing the
+ *                 child does is missed; and a separate NOTE_CHILD event is
+ *                 posted: ident = child pid, fflags = NOTE_CHILD, data = the
+ *                 parent's pid, the flags and udata of the parent's knote.
+ *                 NOTE_CHILD is never merged with the child's own events (a
+ *                 child that exits before NOTE_CHILD is read still gives two
+ *                 events); it is reported once and cannot be deleted (an
+ *                 EV_DELETE of the child's ident deletes the child's knote).
+ *     NOTE_TRACKERR  (output) a child of a NOTE_TRACK process could not be
+ *                 tracked: no memory (the fork path cannot sleep), the
+ *                 watcher may not watch the child (rule below), or the kqueue
+ *                 is being closed. Reported on the parent's knote, with
+ *                 NOTE_FORK if requested. Nothing is dropped silently.
+ *   When several events are pending, data is the exit status if NOTE_EXIT
+ *   is among them, else the newest child's pid if NOTE_FORK is, else 0. A
+ *   process that exits while its knote does not ask for NOTE_EXIT and has
+ *   nothing else pending is removed silently (FreeBSD's EV_DROP); pending
+ *   NOTE_FORK/NOTE_EXEC are still reported, with EV_EOF | EV_ONESHOT.
+ *   The knote holds the process's struct pid, never the process itself: a
+ *   reaped process's pid number may be reused, but a knote keeps watching
+ *   the process it was added for.
+ *   Who may watch whom: the caller may watch its own process; another
+ *   process if (a) the caller's real or effective uid equals the target's
+ *   real uid, the target's real, effective and saved uids are all equal and
+ *   so are its real, effective and saved gids (it is not running set-id),
+ *   and the target is dumpable (prctl PR_SET_DUMPABLE, not undumpable after
+ *   a set-id exec); or (b) the caller has CAP_SYS_PTRACE in the target's
+ *   user namespace (and, for an undumpable target, in the user namespace
+ *   of its memory). This is ptrace_may_access()'s credential rule for
+ *   PTRACE_MODE_READ | PTRACE_MODE_REALCREDS, without LSM hooks (Yama,
+ *   SELinux, ...): modules cannot call it. The rule is checked when the
+ *   knote is added; for NOTE_TRACK children it is checked again in the
+ *   fork, with the credentials the watcher had when it added the tracking
+ *   knote (children of a process that made itself undumpable or ran a
+ *   set-id program give NOTE_TRACKERR). A knote keeps working after its
+ *   process changes credentials, as on FreeBSD.
+ *   Errors: ESRCH no such process (or ident > INT_MAX); EPERM the rule
+ *   above says no; EINVAL unknown fflags.
+ *   Testing aid: the module parameter force_trackerr (root, 0644, off by
+ *   default) makes every NOTE_TRACK child attachment fail as if out of
+ *   memory.
+ *
  *   Other EVFILT_* values are defined for source compatibility and are
  *   rejected with EINVAL until implemented.
  */
@@ -169,7 +230,7 @@
 #define EVFILT_WRITE		(-2)
 #define EVFILT_AIO		(-3)	/* not implemented */
 #define EVFILT_VNODE		(-4)	/* not implemented */
-#define EVFILT_PROC		(-5)	/* not implemented yet */
+#define EVFILT_PROC		(-5)
 #define EVFILT_SIGNAL		(-6)	/* not implemented */
 #define EVFILT_TIMER		(-7)
 #define EVFILT_PROCDESC		(-8)	/* not implemented */
