@@ -57,6 +57,13 @@ private:
 	const FilterOps *ops_;
 };
 
+/*
+ * EVFILT_PROC's NOTE_TRACK step of a fork (filter_proc.cpp): give child a
+ * knote like parent's and post NOTE_CHILD. parent is in flux; no sleeping.
+ */
+int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
+		     bool *wake);
+
 /* The operations of filter, or nullptr if it is not implemented. */
 const FilterOps *filter_ops_for(s16 filter);
 

@@ -169,11 +169,13 @@ Knote *child_knote(const Knote *parent, const FilterOps *ops, u64 ident,
 	kn->ident = ident;
 	kn->filter = EVFILT_PROC;
 	kn->flags = parent->flags;
-	kn->udata = parent->udata;
+	kn->udata = load_relaxed(parent->udata);
 	kn->sfflags = sfflags;
 	kn->ref.init(1);	/* the table's, once adopted */
 	return kn;
 }
+
+} // namespace
 
 /*
  * The fork probe's NOTE_TRACK work, with parent in flux (kq->lock not
@@ -181,8 +183,8 @@ Knote *child_knote(const Knote *parent, const FilterOps *ops, u64 ident,
  * no-wait. On success (0) the two knotes belong to the kqueue, and *wake
  * says whether it must be woken; on failure nothing is left behind.
  */
-int track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
-		bool *wake)
+int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
+		     bool *wake)
 {
 	Kqueue *kq = parent->kq;
 	const s64 ident = kqsys_proc_pid_of(parent->source.proc, child);
@@ -227,8 +229,6 @@ int track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
 	return 0;
 }
 
-} // namespace
-
 const FilterOps proc_filter_ops = {
 	.attach = proc_attach,
 	.detach = proc_detach,
@@ -259,7 +259,7 @@ extern "C" void kqcore_proc_fork(struct kqcore_knote *handle,
 	}
 	if (track) {
 		bool wake_detacher;
-		const int err = track_child(kn, sfflags, child, &wake);
+		const int err = proc_track_child(kn, sfflags, child, &wake);
 		{
 			LockGuard guard(kq);
 			if (err) {

@@ -61,9 +61,14 @@
  *   still running with the old operations can touch it.
  *
  *   Creation, modification, scanning and table removal happen under
- *   kq->mutex. Source callbacks (wait-queue wake-ups, hrtimers) touch a knote
- *   only under kq->lock and are disconnected synchronously by detach
- *   (remove_wait_queue under the wait-queue lock, hrtimer_cancel).
+ *   kq->mutex (NOTE_TRACK children are created in a fork probe and adopted,
+ *   see above). Source callbacks (wait-queue wake-ups, hrtimers) touch a
+ *   knote only under kq->lock and are disconnected synchronously by detach
+ *   (remove_wait_queue under the wait-queue lock, hrtimer_cancel). Process
+ *   probes are not disconnected synchronously: they find knotes inside a
+ *   tasks-trace read section, so knotes (and kqueues) are freed only after
+ *   a tasks-trace grace period, and a probe ignores a knote once
+ *   WILL_DETACH or GONE is set under kq->lock.
  */
 #ifndef KQ_KNOTE_HPP
 #define KQ_KNOTE_HPP

@@ -45,6 +45,16 @@ int kqtest_add_hooked_knote(struct kqcore *kq, unsigned long long ident,
 			    void (*hook)(void *), void *arg);
 #define KQTEST_HOOKED_FILTER ((short)-32000)
 
+/*
+ * The NOTE_TRACK step of a fork probe for parent (which the caller holds in
+ * flux) and child (a task that has not run): 0, or the error that turns
+ * into NOTE_TRACKERR.
+ */
+struct task_struct;
+int kqtest_track_child(struct kqcore_knote *parent, struct task_struct *child);
+/* kqcore_destroy() has begun: the kqueue adopts nothing any more. */
+int kqtest_is_closing(struct kqcore *kq);
+
 #ifdef __cplusplus
 }
 #endif

@@ -28,12 +28,28 @@
  *      kq->mutex, and its flux is bounded (no sleeping for memory).
  *
  *   4) kq->lock (spinlock, irq-safe, per kqueue)
- *      Guards Knote::status, the active queue and pending_, and filter
- *      state written by event sources (timer expirations). Taken by
- *      callbacks under 3), hence irq-safe. A leaf: nothing is acquired
- *      under it; wake-ups of the kqueue's own waiters happen after it is
- *      released (kqsys_wake), so a kqueue watching a kqueue nests wait-queue
- *      locks, never kq->lock (the glue gives those a lockdep subclass).
+ *      Guards Knote::status, the active queue and pending_, the adoption
+ *      list and closing_, and filter state written by event sources (timer
+ *      expirations, process events). Taken by callbacks under 3), hence
+ *      irq-safe, and by EVFILT_PROC's tracepoint probes (preemption off).
+ *      A leaf: nothing is acquired under it; wake-ups of the kqueue's own
+ *      waiters happen after it is released (kqsys_wake), so a kqueue
+ *      watching a kqueue nests wait-queue locks, never kq->lock (the glue
+ *      gives those a lockdep subclass).
+ *
+ *   (proc hash bucket lock, glue: proc_source.c) a leaf of its own, never
+ *      held together with kq->lock: the probes release kq->lock before
+ *      they hash or unhash a watch.
+ *
+ *   Probes take no lock to find a knote: they walk the proc hash inside a
+ *   tasks-trace RCU read section, which keeps the knote and its kqueue
+ *   (freed only after a tasks-trace grace period, see kqsys_destroy)
+ *   valid; under kq->lock they ignore a knote marked WILL_DETACH or GONE.
+ *   The fork probe holds the parent's knote in flux while it builds a
+ *   NOTE_TRACK child without kq->lock (bounded: no-wait allocations) and
+ *   adopts it under kq->lock unless closing_ is set: destroy() sets
+ *   closing_ under kq->lock before it drains, so a closing kqueue never
+ *   gains a knote (seed 000).
  *
  * Knote lifetime and the state machine: see knote.hpp.
  */
@@ -400,8 +416,9 @@ int Kqueue::apply_change(const struct kevent &change)
 		err = FilterCall(kn)->modify(kn, change);
 		if (err)
 			return err;
+		/* A fork probe copies udata to NOTE_TRACK children meanwhile. */
 		if (!(flags & EV_KEEPUDATA))
-			kn->udata = change.udata;
+			store_relaxed(kn->udata, change.udata);
 	}
 
 	if (flags & EV_DISABLE)

@@ -30,3 +30,7 @@ EXPORT_SYMBOL_NS_GPL(kqtest_is_queued, KQUEUE_KUNIT);
 EXPORT_SYMBOL_NS_GPL(kqtest_will_detach, KQUEUE_KUNIT);
 EXPORT_SYMBOL_NS_GPL(kqtest_neuter, KQUEUE_KUNIT);
 EXPORT_SYMBOL_NS_GPL(kqtest_add_hooked_knote, KQUEUE_KUNIT);
+EXPORT_SYMBOL_NS_GPL(kqtest_track_child, KQUEUE_KUNIT);
+EXPORT_SYMBOL_NS_GPL(kqtest_is_closing, KQUEUE_KUNIT);
+EXPORT_SYMBOL_NS_GPL(kqsys_read_lock_trace, KQUEUE_KUNIT);
+EXPORT_SYMBOL_NS_GPL(kqsys_read_unlock_trace, KQUEUE_KUNIT);

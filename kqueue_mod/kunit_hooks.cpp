@@ -51,6 +51,13 @@ struct KqueueTestAccess {
 		kq->finish_detach(kn);
 		kqsys_mutex_unlock(kq->sys_);
 	}
+	static bool closing(Kqueue *kq)
+	{
+		const unsigned long flags = kqsys_lock(kq->sys_);
+		const bool closing = kq->closing_;
+		kqsys_unlock(kq->sys_, flags);
+		return closing;
+	}
 	static int add(Kqueue *kq, const FilterOps *ops, const struct kevent &change)
 	{
 		Knote *kn;
@@ -168,4 +175,23 @@ extern "C" int kqtest_add_hooked_knote(struct kqcore *kq, unsigned long long ide
 	hooked_ready_arg = arg;
 	hooked_ready_hook = hook;
 	return err;
+}
+
+extern "C" int kqtest_track_child(struct kqcore_knote *h, struct task_struct *child)
+{
+	Knote *kn = Knote::from(h);
+	const unsigned long flags = kqsys_lock(kn->kq->sys());
+	const u32 sfflags = kn->sfflags;	/* as kqcore_proc_fork reads it */
+	kqsys_unlock(kn->kq->sys(), flags);
+	bool wake = false;
+	const int err = proc_track_child(
+		kn, sfflags, reinterpret_cast<const struct kqsys_task *>(child), &wake);
+	if (wake)
+		kqsys_wake(kn->kq->sys());
+	return err;
+}
+
+extern "C" int kqtest_is_closing(struct kqcore *kq)
+{
+	return KqueueTestAccess::closing(Kqueue::from(kq));
 }

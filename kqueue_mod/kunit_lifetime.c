@@ -323,6 +323,107 @@ static void neuter_waits_for_running_filter_call(struct kunit *test)
 	kqsys_destroy(r.sys);
 }
 
+/* A task that stands for a fresh fork's child: it does nothing at all. */
+static int idle_child(void *unused)
+{
+	return 0;
+}
+
+static struct task_struct *fresh_child(struct kunit *test)
+{
+	struct task_struct *child = kthread_create(idle_child, NULL, "kqtest-child");
+
+	return IS_ERR(child) ? NULL : child;
+}
+
+/*
+ * NOTE_TRACK (seed 000), the positive case: the fork probe's step, with the
+ * parent's knote in flux, gives the child a knote of its own (found by
+ * ident) and posts a separate NOTE_CHILD event (ident child, data parent).
+ */
+static void tracked_fork_adopts_child_and_posts_note_child(struct kunit *test)
+{
+	struct kqsys *sys = kqsys_create();
+	pid_t self = task_tgid_nr(current), child_pid;
+	struct task_struct *child = fresh_child(test);
+	struct kqcore_knote *parent;
+	struct kevent ev[4];
+
+	KUNIT_ASSERT_NOT_NULL(test, sys);
+	KUNIT_ASSERT_NOT_NULL(test, child);
+	child_pid = task_tgid_nr(child);
+	KUNIT_ASSERT_EQ(test, apply(sys, self, EVFILT_PROC, EV_ADD,
+				    NOTE_TRACK | NOTE_EXIT), 0);
+	parent = kqtest_find(sys->core, self, EVFILT_PROC);
+	KUNIT_ASSERT_NOT_NULL(test, parent);
+	KUNIT_ASSERT_TRUE(test, kqtest_enter_flux(parent));
+	KUNIT_EXPECT_EQ(test, kqtest_track_child(parent, child), 0);
+	kqtest_leave_flux(parent);
+
+	KUNIT_EXPECT_EQ(test, scan(sys, ev, 4), 1);
+	KUNIT_EXPECT_EQ(test, ev[0].ident, (__u64)child_pid);
+	KUNIT_EXPECT_EQ(test, ev[0].fflags, (__u32)NOTE_CHILD);
+	KUNIT_EXPECT_EQ(test, ev[0].data, (__s64)self);
+	/* The child's own knote is in the table; NOTE_CHILD was reported once. */
+	KUNIT_EXPECT_EQ(test, apply(sys, child_pid, EVFILT_PROC, EV_DELETE, 0), 0);
+	KUNIT_EXPECT_EQ(test, apply(sys, child_pid, EVFILT_PROC, EV_DELETE, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, scan(sys, ev, 4), 0);
+	kqtest_put(parent);
+	kqsys_destroy(sys);
+	kthread_stop(child);
+}
+
+static int destroy_kqueue(void *sys)
+{
+	kqsys_destroy(sys);
+	return 0;
+}
+
+/*
+ * A kqueue closed while a fork attaches a tracking knote to it never gets
+ * the knote (seed 000):
+ *
+ *   fork probe (test)               close (closer)
+ *   read_lock_trace; enter_flux(parent)
+ *                                   destroy: closing = true (kq->lock),
+ *                                   drains, waits for parent's flux
+ *   track_child: builds the child's knote, adoption refused -> -EBADF,
+ *                nothing left behind (kmemleak checks)
+ *   100 ms: closer still waiting
+ *   put, leave_flux(parent)
+ *                                   detaches parent, frees after a grace period
+ *   read_unlock_trace
+ */
+static void closing_kqueue_adopts_no_tracked_child(struct kunit *test)
+{
+	struct kqsys *sys = kqsys_create();
+	pid_t self = task_tgid_nr(current);
+	struct task_struct *child = fresh_child(test);
+	struct kqcore_knote *parent;
+	struct step closer;
+
+	KUNIT_ASSERT_NOT_NULL(test, sys);
+	KUNIT_ASSERT_NOT_NULL(test, child);
+	KUNIT_ASSERT_EQ(test, apply(sys, self, EVFILT_PROC, EV_ADD, NOTE_TRACK), 0);
+	parent = kqtest_find(sys->core, self, EVFILT_PROC);
+	KUNIT_ASSERT_NOT_NULL(test, parent);
+	KUNIT_ASSERT_TRUE(test, kqtest_enter_flux(parent));
+
+	/* Like a probe: the kqueue's memory outlives this read section. */
+	kqsys_read_lock_trace();
+	step_start(test, &closer, destroy_kqueue, sys);
+	while (!kqtest_is_closing(sys->core))
+		msleep(1);
+	KUNIT_EXPECT_EQ(test, kqtest_track_child(parent, child), -EBADF);
+	msleep(PARKED_MS);
+	KUNIT_EXPECT_FALSE(test, completion_done(&closer.done));
+	kqtest_put(parent);
+	kqtest_leave_flux(parent);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&closer.done, DONE_TIMEOUT), 0ul);
+	kqsys_read_unlock_trace();
+	kthread_stop(child);
+}
+
 static struct kunit_case kqueue_lifetime_cases[] = {
 	KUNIT_CASE(refcount_double_zero),
 	KUNIT_CASE(refcount_resurrection),
@@ -331,6 +432,8 @@ static struct kunit_case kqueue_lifetime_cases[] = {
 	KUNIT_CASE(concurrent_detachers_elect_one),
 	KUNIT_CASE(scan_passes_over_knote_in_flux),
 	KUNIT_CASE(neuter_waits_for_running_filter_call),
+	KUNIT_CASE(tracked_fork_adopts_child_and_posts_note_child),
+	KUNIT_CASE(closing_kqueue_adopts_no_tracked_child),
 	{}
 };
 
