@@ -257,17 +257,19 @@ static int kq_rights_init(struct kq_watch_rights *rights,
 /* ---- attaching ------------------------------------------------------------ */
 
 /*
- * The wait status wait4() will report for the process whose last thread is
- * task or has passed its exit probe: the group exit code of exit_group()
- * and fatal signals (with the core flag), else the leader's own exit code.
- * The latter is stored by the leader just after it decrements
- * signal->live, so a status read for a leader leaving with the bare exit
- * syscall at the very moment another thread's probe runs may miss it.
+ * The wait status wait4() will report for a process whose signal->live the
+ * caller saw at 0. Every exiting thread passes synchronize_group_exit()
+ * before it decrements live, and the last of them sets SIGNAL_GROUP_EXIT
+ * with its own code unless exit_group() or a fatal signal (with the core
+ * flag) already did: so the group exit code is final by then. The leader's
+ * exit code, which wait4() uses otherwise, is a fallback that 6.1 never
+ * needs here.
  */
 static int kq_exit_status(struct task_struct *task)
 {
 	struct signal_struct *sig = task->signal;
 
+	smp_rmb();	/* live read as 0 before the flags and code */
 	if (READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT)
 		return READ_ONCE(sig->group_exit_code);
 	return READ_ONCE(task->group_leader->exit_code);

@@ -155,7 +155,9 @@ static inline void *unmapped_addr(void)
 /*
  * Does knote (ident, filter) exist? EV_ENABLE|EV_RECEIPT reports 0 for an
  * existing knote (and enables it: only use on enabled knotes) and ENOENT
- * otherwise; EV_KEEPUDATA leaves its udata alone.
+ * otherwise; EV_KEEPUDATA leaves its udata alone. Like any change it hands
+ * fflags 0 to the filter: on a live EVFILT_PROC knote that clears what it
+ * watches, so use it there only to show a knote is gone.
  * Returns 1, 0, or -1 (with a diagnostic) if the reply is not a lone EV_ERROR.
  */
 static inline int knote_exists(int kq, unsigned long ident, short filter)

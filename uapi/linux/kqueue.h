@@ -150,9 +150,12 @@
  *   it (the thread-group id; a thread id that is not a process is ESRCH).
  *   fflags: any of NOTE_EXIT, NOTE_FORK, NOTE_EXEC, NOTE_TRACK (NOTE_CHILD
  *   and NOTE_TRACKERR are ignored on input; other bits are EINVAL). data is
- *   ignored. EV_CLEAR is implied: the events below are OR-ed into fflags
- *   until reported, then reset. Re-adding replaces the fflags (events that
- *   already happened stay pending).
+ *   ignored. EV_CLEAR is implied (and shown in the events' flags): the
+ *   events below are OR-ed into fflags until reported, then reset. As for
+ *   every filter without a NOTE_FFCTRL scheme (FreeBSD's rule), every change
+ *   to an existing knote, EV_ENABLE and EV_DISABLE included, replaces its
+ *   fflags with the change's: repeat them. Events that already happened
+ *   stay pending.
  *     NOTE_EXIT   the whole process exited (its last thread; a thread's own
  *                 exit is not reported). data = the wait status wait4(2)
  *                 would return (exit code << 8, or the signal number, with
@@ -180,9 +183,11 @@
  *                 NOTE_FORK if requested. Nothing is dropped silently.
  *   When several events are pending, data is the exit status if NOTE_EXIT
  *   is among them, else the newest child's pid if NOTE_FORK is, else 0. A
- *   process that exits while its knote does not ask for NOTE_EXIT and has
- *   nothing else pending is removed silently (FreeBSD's EV_DROP); pending
- *   NOTE_FORK/NOTE_EXEC are still reported, with EV_EOF | EV_ONESHOT.
+ *   knote whose process exits while it does not ask for NOTE_EXIT and has
+ *   nothing else pending is removed silently by the next kevent() that
+ *   collects events (FreeBSD's EV_DROP; a disabled knote stays until it is
+ *   enabled or deleted); pending NOTE_FORK/NOTE_EXEC are still reported,
+ *   with EV_EOF | EV_ONESHOT.
  *   The knote holds the process's struct pid, never the process itself: a
  *   reaped process's pid number may be reused, but a knote keeps watching
  *   the process it was added for.
