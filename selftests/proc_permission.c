@@ -140,7 +140,26 @@ struct blocker {
 	int go;		/* write a byte (or close) to let it exit */
 };
 
-enum { AS_ROOT, AS_USER, AS_USER_UNDUMPABLE, AS_USER_SETUID };
+enum { AS_ROOT, AS_USER, AS_USER_UNDUMPABLE, AS_USER_SETUID,
+       AS_USER_RAISED_EUID, AS_USER_RAISED_EGID };
+
+/*
+ * Root turns itself into a USER_ID process that kept one raised id: real
+ * and saved USER_ID, effective 0 (uid or gid), dumpable. The saved id
+ * matches the watcher, so only the effective id makes it "set-id".
+ */
+static int raise_one_id(int how)
+{
+	if (setgroups(0, NULL))
+		return -1;
+	if (how == AS_USER_RAISED_EUID &&
+	    (setresgid(USER_ID, USER_ID, USER_ID) || setresuid(USER_ID, 0, USER_ID)))
+		return -1;
+	if (how == AS_USER_RAISED_EGID &&
+	    (setresgid(USER_ID, 0, USER_ID) || setresuid(USER_ID, USER_ID, USER_ID)))
+		return -1;
+	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
 
 /*
  * A child that waits for a byte on a pipe, then exits with code: as root,
@@ -165,7 +184,11 @@ static struct blocker spawn_blocker(int how, int code)
 	if (b.pid == 0) {
 		close(ready[0]);
 		close(go[1]);
-		if (how != AS_ROOT && drop_to_user())
+		if ((how == AS_USER_RAISED_EUID || how == AS_USER_RAISED_EGID) &&
+		    raise_one_id(how))
+			_exit(104);
+		else if (how != AS_ROOT && how != AS_USER_RAISED_EUID &&
+			 how != AS_USER_RAISED_EGID && drop_to_user())
 			_exit(100);
 		if (how == AS_USER_UNDUMPABLE && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 			_exit(101);
@@ -425,6 +448,45 @@ KQ_TEST(a_user_may_watch_its_own_process)
 {
 	ASSERT_EQ(geteuid(), 0);
 	EXPECT_EQ(run_as_user(user_watches_itself), 0);
+}
+
+static void user_watches_raised_id_process(void)
+{
+	int kq = kqueue();
+
+	ASSERT(kq >= 0);
+	EXPECT_EPERM(kq, other_pid);
+	close(kq);
+}
+
+KQ_TEST(a_user_may_not_watch_its_uid_running_with_a_raised_effective_uid)
+{
+	struct blocker b;
+	int ids[4];
+
+	ASSERT_EQ(geteuid(), 0);
+	b = spawn_blocker(AS_USER_RAISED_EUID, 0);
+	ASSERT(b.pid > 0);
+	EXPECT_EQ(status_ids(b.pid, "Uid:", ids), 0);
+	EXPECT(ids[0] == USER_ID && ids[1] == 0 && ids[2] == USER_ID);
+	other_pid = b.pid;
+	EXPECT_EQ(run_as_user(user_watches_raised_id_process), 0);
+	EXPECT_EQ(release_blocker(&b), 0);
+}
+
+KQ_TEST(a_user_may_not_watch_its_uid_running_with_a_raised_effective_gid)
+{
+	struct blocker b;
+	int ids[4];
+
+	ASSERT_EQ(geteuid(), 0);
+	b = spawn_blocker(AS_USER_RAISED_EGID, 0);
+	ASSERT(b.pid > 0);
+	EXPECT_EQ(status_ids(b.pid, "Gid:", ids), 0);
+	EXPECT(ids[0] == USER_ID && ids[1] == 0 && ids[2] == USER_ID);
+	other_pid = b.pid;
+	EXPECT_EQ(run_as_user(user_watches_raised_id_process), 0);
+	EXPECT_EQ(release_blocker(&b), 0);
 }
 
 /* The sibling: add, release it through the inherited pipe, see it exit. */
