@@ -1,0 +1,104 @@
+#!/bin/sh
+# proc_overhead.sh - guest script: what kqueue.ko's EVFILT_PROC probes cost
+# every process on the system, measured as the fork+exec+exit rate of
+# bench_proc with the module loaded (idle, and with one unrelated process
+# watched) and not loaded. Figures are printed, never asserted.
+#
+# Run from the host (top of the checkout):
+#   make -C selftests/bench && selftests/vm/run --no-build --kernel stock \
+#       --add selftests/bench/bin/bench_proc --add selftests/bench/proc_overhead.sh \
+#       -- sh /extra/proc_overhead.sh
+# (KQVM_MODULE=/path/to/kqueue.ko before selftests/vm/run picks another
+# build of the module; `R=5 T=2 sh /extra/proc_overhead.sh` as COMMAND
+# changes the number of rounds and the seconds per run.)
+#
+# Each round runs three configurations, in alternating order (L W U, then
+# U W L, ...) so that drift (page cache, host load) cancels out:
+#   L  module loaded, no kqueue anywhere (the probes run, the table is empty)
+#   W  module loaded, `bench_proc --watch` keeps one sleeping process watched
+#      (NOTE_TRACK|NOTE_EXIT|NOTE_FORK|NOTE_EXEC): the table is not empty
+#   U  module unloaded (rmmod), no probes at all
+# then prints the median of each and the difference to U in percent.
+# The module is loaded again at the end: the VM harness rmmods it.
+set -u
+
+R=${R:-7}
+T=${T:-3}
+BENCH=${BENCH:-/extra/bench_proc}
+[ -r /kqvm/config ] && . /kqvm/config
+KO=${KQVM_MODULE:-/lib/modules/kqueue.ko}
+TMP=/tmp/proc_overhead.$$
+mkdir -p "$TMP"
+
+loaded() { grep -q '^kqueue ' /proc/modules; }
+
+ensure_loaded() {
+	loaded && return 0
+	insmod "$KO" || { echo "proc_overhead: insmod $KO failed" >&2; return 1; }
+	# devtmpfs creates the node synchronously; wait a little anyway.
+	i=0
+	while [ ! -c /dev/kqueue ] && [ $i -lt 20 ]; do usleep 100000; i=$((i + 1)); done
+}
+
+ensure_unloaded() {
+	loaded || return 0
+	rmmod kqueue || { echo "proc_overhead: rmmod kqueue failed" >&2; return 1; }
+}
+
+# Whatever happens, leave the module loaded for the harness.
+trap 'ensure_loaded; rm -rf "$TMP"' EXIT
+
+# run_bench NAME: one timed run, its rate appended to $TMP/NAME.
+run_bench() {
+	out=$("$BENCH" "$T") || { echo "proc_overhead: bench_proc failed" >&2; exit 1; }
+	rate=$(echo "$out" | sed -n 's/^fork+exec+exit: \([0-9.]*\)\/s.*/\1/p')
+	[ -n "$rate" ] || { echo "proc_overhead: no figure in: $out" >&2; exit 1; }
+	echo "$rate" >> "$TMP/$1"
+	echo "# round $round $1: $out"
+}
+
+run_config() {
+	case $1 in
+	L)	ensure_loaded || exit 1
+		run_bench loaded ;;
+	W)	ensure_loaded || exit 1
+		"$BENCH" --watch > "$TMP/watch.out" &
+		wpid=$!
+		i=0
+		while ! grep -q '^watching' "$TMP/watch.out" 2>/dev/null; do
+			if [ $i -ge 100 ] || ! kill -0 $wpid 2>/dev/null; then
+				echo "proc_overhead: bench_proc --watch did not start" >&2
+				exit 1
+			fi
+			usleep 100000
+			i=$((i + 1))
+		done
+		run_bench watched
+		kill -TERM $wpid
+		wait $wpid || { echo "proc_overhead: bench_proc --watch failed" >&2; exit 1; } ;;
+	U)	ensure_unloaded || exit 1
+		run_bench unloaded ;;
+	esac
+}
+
+median() {
+	sort -n "$1" | awk '{ a[NR] = $1 }
+		END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+echo "# proc_overhead: $R rounds of $T s per configuration, kernel $(uname -r), $(nproc) CPUs"
+round=1
+while [ $round -le "$R" ]; do
+	if [ $((round % 2)) -eq 1 ]; then order="L W U"; else order="U W L"; fi
+	for c in $order; do
+		run_config $c
+	done
+	round=$((round + 1))
+done
+
+l=$(median "$TMP/loaded")
+w=$(median "$TMP/watched")
+u=$(median "$TMP/unloaded")
+echo "fork+exec+exit median, module unloaded:            $u/s"
+echo "fork+exec+exit median, module loaded, idle:        $l/s ($(awk "BEGIN { printf \"%+.1f\", ($l - $u) / $u * 100 }")%)"
+echo "fork+exec+exit median, loaded, one process watched: $w/s ($(awk "BEGIN { printf \"%+.1f\", ($w - $u) / $u * 100 }")%)"
