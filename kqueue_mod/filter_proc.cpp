@@ -29,18 +29,6 @@ namespace {
 constexpr u32 proc_requests = NOTE_EXIT | NOTE_FORK | NOTE_EXEC | NOTE_TRACK;
 constexpr u32 proc_outputs = NOTE_CHILD | NOTE_TRACKERR;
 
-class LockGuard {
-public:
-	explicit LockGuard(Kqueue *kq) : sys_(kq->sys()), flags_(kqsys_lock(sys_)) {}
-	~LockGuard() { kqsys_unlock(sys_, flags_); }
-	LockGuard(const LockGuard &) = delete;
-	LockGuard &operator=(const LockGuard &) = delete;
-
-private:
-	struct kqsys *sys_;
-	unsigned long flags_;
-};
-
 int check_fflags(u32 fflags)
 {
 	return (fflags & ~(proc_requests | proc_outputs)) ? -EINVAL : 0;
@@ -88,7 +76,7 @@ int proc_attach(Knote *kn)
 	if (err == 1) {
 		bool queued;
 		{
-			LockGuard guard(kn->kq);
+			LockGuard guard(kn->kq->sys());
 			queued = record_exit_locked(kn, status);
 		}
 		if (queued)
@@ -112,7 +100,7 @@ int proc_modify(Knote *kn, const struct kevent &change)
 	int err = check_fflags(change.fflags);
 	if (err)
 		return err;
-	LockGuard guard(kn->kq);
+	LockGuard guard(kn->kq->sys());
 	kn->sfflags = change.fflags & proc_requests;
 	return 0;
 }
@@ -124,7 +112,7 @@ bool proc_ready(Knote *kn)
 
 void proc_deliver(Knote *kn, struct kevent &ev)
 {
-	LockGuard guard(kn->kq);
+	LockGuard guard(kn->kq->sys());
 	const u32 events = kn->proc_pending;
 	ev.fflags = events;
 	if (events & NOTE_EXIT)
@@ -212,7 +200,7 @@ int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
 	}
 	bool adopted;
 	{
-		LockGuard guard(kq);
+		LockGuard guard(kq->sys());
 		adopted = kq->adopt_locked(tracker);
 		if (adopted) {
 			kq->adopt_locked(note);
@@ -247,7 +235,7 @@ extern "C" void kqcore_proc_fork(struct kqcore_knote *handle,
 	bool wake = false, track = false;
 	u32 sfflags = 0;
 	{
-		LockGuard guard(kq);
+		LockGuard guard(kq->sys());
 		if (!accepts_events(kn))
 			return;
 		sfflags = kn->sfflags;
@@ -261,7 +249,7 @@ extern "C" void kqcore_proc_fork(struct kqcore_knote *handle,
 		bool wake_detacher;
 		const int err = proc_track_child(kn, sfflags, child, &wake);
 		{
-			LockGuard guard(kq);
+			LockGuard guard(kq->sys());
 			if (err) {
 				store_relaxed(kn->proc_pending,
 					      kn->proc_pending | NOTE_TRACKERR);
@@ -281,7 +269,7 @@ extern "C" void kqcore_proc_exec(struct kqcore_knote *handle)
 	Knote *kn = Knote::from(handle);
 	bool wake;
 	{
-		LockGuard guard(kn->kq);
+		LockGuard guard(kn->kq->sys());
 		wake = accepts_events(kn) && record_locked(kn, NOTE_EXEC);
 	}
 	if (wake)
@@ -293,7 +281,7 @@ extern "C" void kqcore_proc_exit(struct kqcore_knote *handle, int status)
 	Knote *kn = Knote::from(handle);
 	bool wake;
 	{
-		LockGuard guard(kn->kq);
+		LockGuard guard(kn->kq->sys());
 		wake = accepts_events(kn) && record_exit_locked(kn, status);
 	}
 	if (wake)

@@ -107,12 +107,10 @@ int timer_modify(Knote *kn, const struct kevent &change)
 	kn->sfflags = change.fflags;
 	kn->sdata = change.data;
 	start(kn, spec);
-	Kqueue *kq = kn->kq;
-	const unsigned long irqflags = kqsys_lock(kq->sys());
+	LockGuard guard(kn->kq->sys());
 	store_relaxed(kn->timer_expirations, 0ull);
 	kn->status &= ~Knote::ACTIVE;
-	kq->dequeue_locked(kn);
-	kqsys_unlock(kq->sys(), irqflags);
+	kn->kq->dequeue_locked(kn);
 	return 0;
 }
 
@@ -123,10 +121,9 @@ bool timer_ready(Knote *kn)
 
 void timer_deliver(Knote *kn, struct kevent &ev)
 {
-	const unsigned long irqflags = kqsys_lock(kn->kq->sys());
+	LockGuard guard(kn->kq->sys());
 	ev.data = static_cast<s64>(kn->timer_expirations);
 	store_relaxed(kn->timer_expirations, 0ull);
-	kqsys_unlock(kn->kq->sys(), irqflags);
 }
 
 } // namespace
@@ -145,12 +142,8 @@ extern "C" int kqcore_timer_expired(struct kqcore_knote *handle,
 				    unsigned long long n)
 {
 	Knote *kn = Knote::from(handle);
-	Kqueue *kq = kn->kq;
-	const unsigned long irqflags = kqsys_lock(kq->sys());
+	LockGuard guard(kn->kq->sys());
 	/* Read locklessly by timer_ready(): one marked store, not a plain +=. */
 	store_relaxed(kn->timer_expirations, kn->timer_expirations + n);
-	kn->status |= Knote::ACTIVE;
-	const bool queued = kq->enqueue_locked(kn);
-	kqsys_unlock(kq->sys(), irqflags);
-	return queued;
+	return kn->kq->activate_locked(kn);
 }

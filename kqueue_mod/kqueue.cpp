@@ -66,29 +66,6 @@ constexpr u16 change_flags_known = change_actions | EV_ONESHOT | EV_CLEAR |
 /* Flags a knote keeps from the change that created it. */
 constexpr u16 knote_kept_flags = EV_ONESHOT | EV_CLEAR | EV_DISPATCH;
 
-class LockGuard {
-public:
-	explicit LockGuard(struct kqsys *sys) : sys_(sys), flags_(kqsys_lock(sys)) {}
-	~LockGuard() { kqsys_unlock(sys_, flags_); }
-	LockGuard(const LockGuard &) = delete;
-	LockGuard &operator=(const LockGuard &) = delete;
-
-private:
-	struct kqsys *sys_;
-	unsigned long flags_;
-};
-
-class MutexGuard {
-public:
-	explicit MutexGuard(struct kqsys *sys) : sys_(sys) { kqsys_mutex_lock(sys); }
-	~MutexGuard() { kqsys_mutex_unlock(sys_); }
-	MutexGuard(const MutexGuard &) = delete;
-	MutexGuard &operator=(const MutexGuard &) = delete;
-
-private:
-	struct kqsys *sys_;
-};
-
 int validate_change_flags(u16 flags)
 {
 	if (flags & ~change_flags_known)

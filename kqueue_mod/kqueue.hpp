@@ -5,6 +5,31 @@
 #include "knote.hpp"
 #include "knote_table.hpp"
 
+/* kq->lock (see the LOCKING block in kqueue.cpp) for one scope. */
+class LockGuard {
+public:
+	explicit LockGuard(struct kqsys *sys) : sys_(sys), flags_(kqsys_lock(sys)) {}
+	~LockGuard() { kqsys_unlock(sys_, flags_); }
+	LockGuard(const LockGuard &) = delete;
+	LockGuard &operator=(const LockGuard &) = delete;
+
+private:
+	struct kqsys *sys_;
+	unsigned long flags_;
+};
+
+/* kq->mutex for one scope. */
+class MutexGuard {
+public:
+	explicit MutexGuard(struct kqsys *sys) : sys_(sys) { kqsys_mutex_lock(sys); }
+	~MutexGuard() { kqsys_mutex_unlock(sys_); }
+	MutexGuard(const MutexGuard &) = delete;
+	MutexGuard &operator=(const MutexGuard &) = delete;
+
+private:
+	struct kqsys *sys_;
+};
+
 /* One kqueue: its knotes, the queue of knotes with pending events, scans. */
 class Kqueue {
 public:
