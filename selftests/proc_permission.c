@@ -141,7 +141,9 @@ struct blocker {
 };
 
 enum { AS_ROOT, AS_USER, AS_USER_UNDUMPABLE, AS_USER_SETUID,
-       AS_USER_RAISED_EUID, AS_USER_RAISED_EGID };
+       AS_USER_RAISED_EUID, AS_USER_RAISED_EGID, AS_USER_FORKING_UNDUMPABLE };
+
+#define CHILD_CODE 7	/* exit code of an AS_USER_FORKING_UNDUMPABLE's child */
 
 /*
  * Root turns itself into a USER_ID process that kept one raised id: real
@@ -204,6 +206,18 @@ static struct blocker spawn_blocker(int how, int code)
 		}
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(103);
+		if (how == AS_USER_FORKING_UNDUMPABLE) {
+			/* Watched while dumpable; its child is born undumpable. */
+			pid_t child;
+
+			if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+				_exit(105);
+			child = fork();
+			if (child == 0)
+				_exit(CHILD_CODE);
+			if (child < 0 || wait_status_of(child) != CHILD_CODE << 8)
+				_exit(106);
+		}
 		_exit(code);
 	}
 	close(ready[1]);
@@ -487,6 +501,91 @@ KQ_TEST(a_user_may_not_watch_its_uid_running_with_a_raised_effective_gid)
 	other_pid = b.pid;
 	EXPECT_EQ(run_as_user(user_watches_raised_id_process), 0);
 	EXPECT_EQ(release_blocker(&b), 0);
+}
+
+/*
+ * other_pid, tracked, turns undumpable and forks: NOTE_TRACKERR if the
+ * watcher's rights do not cover the child, a NOTE_CHILD if they do. Either
+ * way NOTE_FORK names the child and other_pid's NOTE_EXIT comes last.
+ */
+static void track_forker_expecting(int tracked)
+{
+	struct kevent evs[8];
+	unsigned int fflags = 0;
+	pid_t child = 0;
+	int kq = kqueue(), n, exits = 0, child_notes = 0, child_exits = 0;
+
+	ASSERT(kq >= 0);
+	ASSERT_EQ(proc_watch(kq, other_pid, NOTE_TRACK | NOTE_FORK | NOTE_EXIT,
+			     UDATA(0x71)), 0);
+	ASSERT_EQ(write(other_go, "g", 1), 1);
+	n = proc_collect(kq, evs, 8, ARRIVE_MS);
+	for (int i = 0; i < n; i++) {
+		if (evs[i].ident == (uintptr_t)other_pid) {
+			fflags |= evs[i].fflags;
+			if (evs[i].fflags & NOTE_FORK && !(evs[i].fflags & NOTE_EXIT))
+				child = evs[i].data;
+			exits += !!(evs[i].fflags & NOTE_EXIT);
+		} else if (evs[i].fflags == NOTE_CHILD &&
+			   evs[i].data == other_pid) {
+			child_notes++;
+			child = evs[i].ident;
+		} else if (evs[i].fflags == NOTE_EXIT &&
+			   evs[i].data == CHILD_CODE << 8) {
+			child_exits++;
+		} else {
+			printf("# unexpected event:\n");
+			dump_proc_ev(&evs[i]);
+			kq_current_failed = 1;
+		}
+	}
+	EXPECT_EQ(exits, 1);
+	EXPECT_EQ(fflags & ~NOTE_TRACKERR, NOTE_FORK | NOTE_EXIT);
+	EXPECT_EQ(!!(fflags & NOTE_TRACKERR), !tracked);
+	EXPECT_EQ(child_notes, tracked);
+	EXPECT_EQ(child_exits, tracked);
+	if (!tracked && child > 0)	/* a NOTE_FORK read before the exit */
+		EXPECT_EQ(knote_exists(kq, child, EVFILT_PROC), 0);
+	close(kq);
+}
+
+static void user_tracks_forker(void)
+{
+	track_forker_expecting(0);
+}
+
+static void root_tracks_forker(void)
+{
+	track_forker_expecting(1);
+}
+
+/*
+ * A child the watcher may not watch: the tracked uid-1000 process makes
+ * itself undumpable after the knote was added, and its child inherits
+ * that. The uid-1000 watcher gets NOTE_TRACKERR (with NOTE_FORK); root,
+ * whose CAP_SYS_PTRACE covers the child, gets a NOTE_CHILD instead.
+ */
+KQ_TEST(an_undumpable_child_gives_the_user_trackerr_and_root_note_child)
+{
+	struct blocker b;
+
+	ASSERT_EQ(geteuid(), 0);
+	b = spawn_blocker(AS_USER_FORKING_UNDUMPABLE, 9);
+	ASSERT(b.pid > 0);
+	other_pid = b.pid;
+	other_go = b.go;
+	EXPECT_EQ(run_as_user(user_tracks_forker), 0);
+	close(b.go);
+	EXPECT_EQ(wait_status_of(b.pid), 9 << 8);
+
+	b = spawn_blocker(AS_USER_FORKING_UNDUMPABLE, 9);
+	ASSERT(b.pid > 0);
+	other_pid = b.pid;
+	other_go = b.go;
+	root_tracks_forker();
+	close(b.go);
+	EXPECT_EQ(wait_status_of(b.pid), 9 << 8);
+	other_go = -1;
 }
 
 /* The sibling: add, release it through the inherited pipe, see it exit. */

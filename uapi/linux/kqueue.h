@@ -208,6 +208,12 @@
  *   process changes credentials, as on FreeBSD.
  *   Errors: ESRCH no such process (or ident > INT_MAX); EPERM the rule
  *   above says no; EINVAL unknown fflags.
+ *   Where the BSDs differ, the choice made: NOTE_CHILD is a separate event
+ *   as on NetBSD since 2021 (FreeBSD reports it on the child's own knote,
+ *   where a quick NOTE_EXIT overwrites its data); a process the caller may
+ *   not watch is EPERM (FreeBSD lets anyone watch any process it can see,
+ *   NetBSD asks kauth and returns EACCES); NOTE_EXIT's data is the wait(2)
+ *   status on both, and here.
  *   Testing aid: the module parameter force_trackerr (root, 0644, off by
  *   default) makes every NOTE_TRACK child attachment fail as if out of
  *   memory.
