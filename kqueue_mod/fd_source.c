@@ -224,6 +224,12 @@ int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
 	INIT_LIST_HEAD(&src->watches_link);
 	INIT_LIST_HEAD(&src->watchers_link);
 	if (kq_is_kqueue_file(src->file)) {
+		/* Another process's kqueue is not a descriptor of ours to watch. */
+		if (!kq_owned_by_current(src->file->private_data)) {
+			fput(src->file);
+			kfree(src);
+			return -EBADF;
+		}
 		err = kq_nesting_link(src, src->file->private_data);
 		if (err) {
 			fput(src->file);

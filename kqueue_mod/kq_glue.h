@@ -7,6 +7,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
@@ -20,6 +21,12 @@ struct kqsys {
 	wait_queue_head_t pollers;	/* poll/select/epoll and watching kqueues */
 	wait_queue_head_t flux_waiters;	/* detachers waiting for a knote's flux */
 	struct kqcore *core;
+	/*
+	 * The process (thread group) that opened the kqueue: as on the BSDs a
+	 * kqueue is not usable from another process (a forked child, one that
+	 * received the descriptor over a unix socket).
+	 */
+	struct pid *owner;
 	/*
 	 * Bumped by every close() of a descriptor of this kqueue; a running
 	 * kevent() that sees it move checks its own descriptor table.
@@ -52,6 +59,11 @@ void kqsys_wake_nested(struct kqsys *sys, u8 nesting);
 /* EVFILT_PROC's tracepoint probes (proc_source.c): attach at load, detach at unload. */
 int kq_proc_init(void);
 void kq_proc_exit(void);
+
+static inline bool kq_owned_by_current(const struct kqsys *sys)
+{
+	return sys->owner == task_tgid(current);
+}
 
 static inline bool kq_is_kqueue_file(const struct file *file)
 {

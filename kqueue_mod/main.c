@@ -99,6 +99,9 @@ static __poll_t kq_poll(struct file *file, poll_table *pt)
 {
 	struct kqsys *sys = file->private_data;
 
+	/* Another process's kqueue is not readable here: an error, at once. */
+	if (!kq_owned_by_current(sys))
+		return EPOLLERR;
 	poll_wait(file, &sys->pollers, pt);
 	return kqcore_pending(sys->core) ? EPOLLIN | EPOLLRDNORM : 0;
 }
@@ -268,6 +271,8 @@ static long kq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	switch (cmd) {
 	case KQUEUE_IOC_KEVENT:
+		if (!kq_owned_by_current(sys))
+			return -EBADF;
 		return kq_ioctl_kevent(&call, (void __user *)arg);
 	case KQUEUE_IOC_VERSION:
 		return put_user((__u32)KQUEUE_ABI_VERSION, (__u32 __user *)arg);

@@ -101,6 +101,7 @@ struct kqsys *kqsys_create(void)
 		kfree(sys);
 		return NULL;
 	}
+	sys->owner = get_pid(task_tgid(current));
 	return sys;
 }
 
@@ -109,6 +110,7 @@ static void kqsys_free_rcu(struct rcu_head *rcu)
 	struct kqsys *sys = container_of(rcu, struct kqsys, rcu);
 
 	kqcore_free(sys->core);
+	put_pid(sys->owner);
 	kfree(sys);
 }
 

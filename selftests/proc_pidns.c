@@ -167,7 +167,6 @@ static pid_t spawn_namespace(void (*middle_fn)(void), int (*init_fn)(void))
 static int to_top[2];	/* init -> top */
 static int from_g[2];	/* G and its child -> top */
 static int go_g[2];	/* top -> G */
-static int shared_kq = -1;	/* a kqueue made by the top, inherited */
 
 /*
  * G, the watched process inside: says who it is, waits for a byte, forks
@@ -352,82 +351,6 @@ KQ_TEST(a_pid_that_exists_only_outside_is_esrch_inside)
 	middle = spawn_namespace(middle_still_uses_global_pids, init_cannot_see_outside);
 	ASSERT(middle > 0);
 	EXPECT_EQ(wait_status_of(middle), 0);
-}
-
-/*
- * The top makes the kqueue; init (inherited descriptor) adds a NOTE_FORK
- * knote on G = ns pid 2; the top reads it: ident 2, data 3 (C in the
- * knote's namespace), not the global pids.
- *
- *   top                        init                     G
- *                              fork G ----------------> 'G'
- *                              EV_ADD 2 NOTE_FORK
- *                   <--------- 'I'
- *   read 'G', 'I'
- *   byte ----------------------------------------------> fork C ('C'), reap
- *   read 'C'
- *   kevent: ident 2, NOTE_FORK, data 3
- *   byte ----------------------------------------------> _exit(21)
- *                              waitpid(2)
- *   waitpid(middle); the knote (no NOTE_EXIT asked) is gone silently
- */
-static int init_adds_to_shared_kqueue(void)
-{
-	pid_t g;
-
-	close(to_top[0]);
-	close(from_g[0]);
-	g = fork();
-	if (g < 0)
-		return 1;
-	if (g == 0)
-		run_g();
-	close(go_g[0]);
-	close(go_g[1]);
-	close(from_g[1]);
-	EXPECT_EQ(g, 2);
-	EXPECT_EQ(proc_watch(shared_kq, g, NOTE_FORK, UDATA(0x2)), 0);
-	send_msg(to_top[1], 'I');
-	EXPECT_EQ(wait_status_of(g), 21 << 8);
-	return kq_current_failed;
-}
-
-KQ_TEST(a_knote_keeps_the_namespace_of_the_process_that_added_it)
-{
-	struct msg g, c, m;
-	pid_t middle;
-
-	shared_kq = kqueue();
-	ASSERT(shared_kq >= 0);
-	ASSERT_EQ(pipe(to_top), 0);
-	ASSERT_EQ(pipe(from_g), 0);
-	ASSERT_EQ(pipe(go_g), 0);
-	middle = spawn_namespace(NULL, init_adds_to_shared_kqueue);
-	ASSERT(middle > 0);
-	close(to_top[1]);
-	close(from_g[1]);
-	close(go_g[0]);
-	if (recv_msg(from_g[0], 'G', &g) == 0 && recv_msg(to_top[0], 'I', &m) == 0) {
-		EXPECT_EQ(g.local, 2);
-		EXPECT_EQ(write(go_g[1], "f", 1), 1);
-		if (recv_msg(from_g[0], 'C', &c) == 0) {
-			EXPECT_EQ(c.local, 3);
-			EXPECT_ONE_EVENT(shared_kq, 2, NOTE_FORK, 3, 0);
-		}
-		EXPECT_EQ(write(go_g[1], "x", 1), 1);
-	}
-	close(go_g[1]);
-	EXPECT_EQ(wait_status_of(middle), 0);
-	{
-		struct kevent ev;
-
-		EXPECT_EQ(kq_wait(shared_kq, &ev, 1, QUIET_MS), 0);
-	}
-	EXPECT_EQ(knote_exists(shared_kq, 2, EVFILT_PROC), 0);
-	close(to_top[0]);
-	close(from_g[0]);
-	close(shared_kq);
-	shared_kq = -1;
 }
 
 /*

@@ -11,6 +11,13 @@
  *   of the last descriptor that refers to the open file destroys the kqueue
  *   and every knote in it. Open it with O_CLOEXEC (the shim does).
  *
+ *   A kqueue belongs to the process (thread group) that opened it, as on
+ *   the BSDs, where a forked child does not inherit kqueues: in any other
+ *   process (a child after fork(), a process that received the descriptor
+ *   over a unix socket) KQUEUE_IOC_KEVENT fails with EBADF, poll(2) reports
+ *   POLLERR and EVFILT_READ on it is EBADF; the owner is not affected, and
+ *   all its threads share the kqueue. KQUEUE_IOC_VERSION works anywhere.
+ *
  *   The descriptor is pollable: poll(2)/select(2)/epoll(7) report it
  *   readable (POLLIN) while at least one event is pending, and another
  *   kqueue may watch it with EVFILT_READ (data = number of pending knotes).
@@ -57,6 +64,7 @@
  *               a sleeper wakes with it, and no later change of the call is
  *               applied; another process's close of its own copy does not
  *               count;
+ *       EBADF   the calling process is not the one that opened the kqueue;
  *       EBADF   the descriptor is not a kqueue (ENOTTY from the ioctl layer);
  *       any per-change errno below, when the eventlist had no room for it.
  *
