@@ -2,14 +2,16 @@
 /*
  * A kqueue belongs to the process that opened it (uapi: THE DEVICE). In any
  * other process, a child after fork() or one that received the descriptor
- * over a unix socket, kevent() fails with EBADF, poll() reports POLLERR and
- * EVFILT_READ on it is EBADF; the owner keeps using it unaffected. The
- * owner's threads share it, and the owner may pass it to itself.
+ * over a unix socket (also another user's), kevent() fails with EBADF,
+ * poll() reports POLLERR and EVFILT_READ on it is EBADF; the owner keeps
+ * using it unaffected. The owner's threads share it, and the owner may pass
+ * it to itself.
  */
 #define KQ_TEST_MAIN
 #include "kq_test.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -204,6 +206,44 @@ KQ_TEST(a_kqueue_received_over_a_unix_socket_is_ebadf_in_another_process)
 	ASSERT(pid > 0);
 	close(sv[1]);
 	/* Opened after the fork: the child can only have it from the socket. */
+	kq = kqueue_with_event();
+	EXPECT(kq >= 0);
+	EXPECT_EQ(send_fd(sv[0], kq), 0);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	expect_owner_unaffected(kq);
+	close(sv[0]);
+	close(kq);
+}
+
+/* As child_receives_kqueue, after becoming uid/gid 1000 (no privileges). */
+static int other_user_receives_kqueue(int sock)
+{
+	if (fails(setgroups(0, NULL) == 0 && setgid(1000) == 0 && setuid(1000) == 0 &&
+		  getuid() == 1000 && geteuid() == 1000, "uid 1000"))
+		return 1;
+	return child_receives_kqueue(sock);
+}
+
+/*
+ * Another user's process holding a root kqueue's descriptor can neither
+ * read its events nor add, change or delete its knotes.
+ */
+KQ_TEST(another_user_given_the_descriptor_can_neither_read_nor_change_it)
+{
+	int sv[2], kq;
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(geteuid(), 0);
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(other_user_receives_kqueue(sv[1]));
+	}
+	ASSERT(pid > 0);
+	close(sv[1]);
 	kq = kqueue_with_event();
 	EXPECT(kq >= 0);
 	EXPECT_EQ(send_fd(sv[0], kq), 0);
