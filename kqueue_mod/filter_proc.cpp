@@ -149,7 +149,7 @@ const FilterOps child_note_ops = {
 Knote *child_knote(const Knote *parent, const FilterOps *ops, u64 ident,
 		   u32 sfflags)
 {
-	Knote *kn = Knote::create(KQSYS_NO_WAIT);
+	Knote *kn = parent->kq->new_knote(KQSYS_NO_WAIT);
 	if (!kn)
 		return nullptr;
 	kn->kq = parent->kq;
@@ -182,9 +182,9 @@ int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
 	Knote *note = child_knote(parent, &child_note_ops, ident, 0);
 	if (!tracker || !note) {
 		if (tracker)
-			Knote::discard(tracker);
+			kq->discard_knote(tracker);
 		if (note)
-			Knote::discard(note);
+			kq->discard_knote(note);
 		return -ENOMEM;
 	}
 	note->hidden = true;
@@ -194,8 +194,8 @@ int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
 	int err = kqsys_proc_attach_child(parent->source.proc, child,
 					  tracker->handle(), &tracker->source.proc);
 	if (err) {
-		Knote::discard(tracker);
-		Knote::discard(note);
+		kq->discard_knote(tracker);
+		kq->discard_knote(note);
 		return err;
 	}
 	bool adopted;
@@ -211,7 +211,7 @@ int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
 		/* The child's probes cannot have seen tracker: it has not run. */
 		kqsys_proc_detach(tracker->source.proc);
 		kq->put_knote(tracker);
-		Knote::discard(note);
+		kq->discard_knote(note);
 		return -EBADF;
 	}
 	return 0;

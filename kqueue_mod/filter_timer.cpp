@@ -77,9 +77,15 @@ int timer_attach(Knote *kn)
 	if (err)
 		return err;
 	kn->flags |= EV_CLEAR;
+	/* Timers have their own per-user limit, on top of the knote's. */
+	err = kqsys_charge(kn->kq->sys(), KQSYS_CHARGE_TIMER);
+	if (err)
+		return err;
 	kn->source.timer = kqsys_timer_create(kn->kq->sys(), kn->handle());
-	if (!kn->source.timer)
+	if (!kn->source.timer) {
+		kqsys_uncharge(kn->kq->sys(), KQSYS_CHARGE_TIMER);
 		return -ENOMEM;
+	}
 	start(kn, spec);
 	return 0;
 }
@@ -88,6 +94,7 @@ void timer_detach(Knote *kn)
 {
 	kqsys_timer_destroy(kn->source.timer);
 	kn->source.timer = nullptr;
+	kqsys_uncharge(kn->kq->sys(), KQSYS_CHARGE_TIMER);
 }
 
 /*

@@ -27,6 +27,7 @@ struct kqsys {
 	 * received the descriptor over a unix socket).
 	 */
 	struct pid *owner;
+	struct kq_user *user;		/* limits.c: the opener's counters */
 	/*
 	 * Bumped by every close() of a descriptor of this kqueue; a running
 	 * kevent() that sees it move checks its own descriptor table.
@@ -55,6 +56,12 @@ void kqsys_destroy(struct kqsys *sys);
 
 /* Wake kevent() sleepers and pollers; nesting is the pollers.lock subclass. */
 void kqsys_wake_nested(struct kqsys *sys, u8 nesting);
+
+/* Per-user limits (limits.c). */
+struct kq_user;
+struct kq_user *kq_user_get(void);	/* the current real uid's; NULL: ENOMEM */
+void kq_user_put(struct kq_user *user);	/* any context */
+void kq_limits_init(void);
 
 /* EVFILT_PROC's tracepoint probes (proc_source.c): attach at load, detach at unload. */
 int kq_proc_init(void);

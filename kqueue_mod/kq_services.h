@@ -38,6 +38,19 @@ enum kqsys_alloc_mode {
 void *kqsys_zalloc(unsigned long size, enum kqsys_alloc_mode mode);
 void kqsys_free(void *ptr);
 
+/* ---- per-user limits (limits.c) ------------------------------------------ */
+enum kqsys_charge {
+	KQSYS_CHARGE_KNOTE,	/* every knote */
+	KQSYS_CHARGE_TIMER,	/* EVFILT_TIMER knotes, on top */
+	KQSYS_CHARGE_KINDS,
+};
+/*
+ * Count one more what against the user who opened the kqueue: 0, or
+ * -ENOMEM (nothing counted) past that user's limit. Any context.
+ */
+int kqsys_charge(struct kqsys *sys, enum kqsys_charge what);
+void kqsys_uncharge(struct kqsys *sys, enum kqsys_charge what);
+
 /* ---- the kqueue's locks (see the LOCKING block in kqueue.cpp) ---------- */
 /* kq->lock: irq-safe spinlock; returns the saved irq flags. Any context. */
 unsigned long kqsys_lock(struct kqsys *sys);

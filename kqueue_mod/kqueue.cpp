@@ -220,7 +220,7 @@ void Kqueue::set_enabled(Knote *kn, bool enabled)
 int Kqueue::add_knote(const FilterOps *ops, const struct kevent &change,
 		      Knote **out)
 {
-	Knote *kn = Knote::create(KQSYS_MAY_SLEEP);
+	Knote *kn = new_knote(KQSYS_MAY_SLEEP);
 	if (!kn)
 		return -ENOMEM;
 	kn->kq = this;
@@ -317,6 +317,22 @@ bool Kqueue::claim_detach(Knote *kn)
 	return true;
 }
 
+Knote *Kqueue::new_knote(enum kqsys_alloc_mode mode)
+{
+	if (kqsys_charge(sys_, KQSYS_CHARGE_KNOTE))
+		return nullptr;
+	Knote *kn = Knote::create(mode);
+	if (!kn)
+		kqsys_uncharge(sys_, KQSYS_CHARGE_KNOTE);
+	return kn;
+}
+
+void Kqueue::discard_knote(Knote *kn)
+{
+	Knote::discard(kn);
+	kqsys_uncharge(sys_, KQSYS_CHARGE_KNOTE);
+}
+
 /*
  * The read section keeps kn's memory valid while this put finds out whether
  * it is the last one: another CPU may revive and drop kn in between (seed
@@ -332,8 +348,10 @@ void Kqueue::put_knote(Knote *kn)
 			LockGuard guard(sys_);
 			destroy = kn->ref.zero_is_current(seen);
 		}
-		if (destroy)
+		if (destroy) {
+			kqsys_uncharge(sys_, KQSYS_CHARGE_KNOTE);
 			kqsys_free_after_trace_gp(kn, &kn->rcu);
+		}
 	}
 	kqsys_read_unlock_trace();
 }

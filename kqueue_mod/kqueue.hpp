@@ -89,6 +89,13 @@ public:
 	bool leave_flux_locked(Knote *kn);
 	/* Elect kn's one detacher; the caller holds a reference. May sleep. */
 	bool claim_detach(Knote *kn);
+	/*
+	 * A zeroed knote counted against the opener's knote limit (nullptr:
+	 * over it, or no memory: ENOMEM either way), and its undoing for one
+	 * that was never published. put_knote() uncounts published ones.
+	 */
+	Knote *new_knote(enum kqsys_alloc_mode mode);
+	void discard_knote(Knote *kn);
 	/* References (knote.hpp): get under kq->lock or with a reference held. */
 	void get_knote(Knote *kn) { kn->ref.get(); }
 	void put_knote(Knote *kn);

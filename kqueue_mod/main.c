@@ -300,7 +300,10 @@ static struct miscdevice kq_device = {
 
 static int __init kq_init(void)
 {
-	int err = kq_proc_init();
+	int err;
+
+	kq_limits_init();
+	err = kq_proc_init();
 
 	if (err)
 		return err;

@@ -89,6 +89,11 @@ struct kqsys *kqsys_create(void)
 
 	if (!sys)
 		return NULL;
+	sys->user = kq_user_get();
+	if (!sys->user) {
+		kfree(sys);
+		return NULL;
+	}
 	spin_lock_init(&sys->lock);
 	mutex_init(&sys->mutex);
 	init_waitqueue_head(&sys->waiters);
@@ -98,6 +103,7 @@ struct kqsys *kqsys_create(void)
 	INIT_LIST_HEAD(&sys->watchers);
 	sys->core = kqcore_create(sys);
 	if (!sys->core) {
+		kq_user_put(sys->user);
 		kfree(sys);
 		return NULL;
 	}
@@ -111,6 +117,7 @@ static void kqsys_free_rcu(struct rcu_head *rcu)
 
 	kqcore_free(sys->core);
 	put_pid(sys->owner);
+	kq_user_put(sys->user);
 	kfree(sys);
 }
 

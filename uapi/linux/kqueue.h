@@ -75,9 +75,21 @@
  *       ENOENT  EV_DELETE/EV_ENABLE/EV_DISABLE (without EV_ADD) of a knote
  *               that does not exist;
  *       EBADF   fd filters: ident is not an open descriptor;
- *       ENOMEM  out of memory;
+ *       ENOMEM  out of memory, or the user's knote or timer limit (LIMITS);
  *       ELOOP   EVFILT_READ on a kqueue that would create a cycle or nest
  *               too deep.
+ *
+ * LIMITS
+ *   All kqueues opened by one user (real uid at open) together hold at most
+ *   max_knotes_per_user knotes, of which at most max_timers_per_user
+ *   EVFILT_TIMER knotes (module parameters, root may change them at run
+ *   time under /sys/module/kqueue/parameters/; defaults: 4% of RAM at 512
+ *   bytes a knote, and a sixteenth of that, at least 1024 each). Past a
+ *   limit EV_ADD fails with ENOMEM (FreeBSD's errno for its timer limit)
+ *   and a NOTE_TRACK child gives NOTE_TRACKERR. Knotes (NOTE_CHILD events
+ *   too) count until they are deleted, delivered with EV_ONESHOT or their
+ *   kqueue is closed. Kernel memory of kqueues and knotes is also charged to
+ *   the caller's memory cgroup.
  *
  * STRUCT KEVENT (FreeBSD 12+ layout, 64 bytes, LP64 only)
  *   ident   what the knote watches: a file descriptor (READ, WRITE), a
