@@ -113,6 +113,7 @@ bool Kqueue::adopt_locked(Knote *kn)
 	if (closing_)
 		return false;
 	kn->table_link.insert_before(&adopted_);
+	store_relaxed(adopted_pending_, true);
 	return true;
 }
 
@@ -124,6 +125,7 @@ void Kqueue::take_adopted_locked(ListNode *into)
 		n->unlink();
 		n->insert_before(into);
 	}
+	store_relaxed(adopted_pending_, false);
 }
 
 /*
@@ -146,8 +148,17 @@ void Kqueue::insert_adopted(ListNode *list)
 	}
 }
 
+/*
+ * Every change calls this: the lockless hint spares it kq->lock when, as
+ * almost always, nothing waits. An adoption the hint misses raced with this
+ * call and is taken by the next holder of kq->mutex, exactly as if it had
+ * come just after the lock. destroy() reads the hint after its own
+ * kq->lock section that set closing_, so it sees every adoption.
+ */
 void Kqueue::absorb_adopted()
 {
+	if (!load_relaxed(adopted_pending_))
+		return;
 	ListNode taken;
 	{
 		LockGuard guard(sys_);

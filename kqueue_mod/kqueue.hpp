@@ -123,6 +123,7 @@ private:
 	ListNode scan_marker_;	/* kq->mutex: in queue_ only during a scan */
 	long pending_ = 0;	/* kq->lock (written), lockless readers */
 	ListNode adopted_;	/* kq->lock: knotes waiting for the table */
+	bool adopted_pending_ = false;	/* kq->lock (written), lockless hint */
 	bool closing_ = false;	/* kq->lock: destroy() began; adopt nothing */
 };
 
