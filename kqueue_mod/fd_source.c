@@ -28,6 +28,10 @@
 struct kqsys_fd_wait;
 
 struct kqsys_fd {
+	/*
+	 * NULL once the close probe released it (kq_fd_release_closed); users
+	 * outside the detach path take their own reference (kq_fd_get_file).
+	 */
 	struct file *file;
 	struct kqsys *sys;		/* the watching kqueue */
 	struct kqcore_knote *kn;
@@ -38,6 +42,9 @@ struct kqsys_fd {
 	struct kqsys *watched;
 	struct list_head watches_link;	/* in sys->watches */
 	struct list_head watchers_link;	/* in watched->watchers */
+	/* Found by the close probe under RCU (fd_close.c): freed after RCU. */
+	struct kq_fd_binding binding;
+	struct rcu_head rcu;
 };
 
 struct kqsys_fd_wait {
@@ -221,6 +228,8 @@ int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
 	}
 	src->sys = sys;
 	src->kn = kn;
+	src->binding.file = src->file;
+	INIT_HLIST_NODE(&src->binding.link);
 	INIT_LIST_HEAD(&src->watches_link);
 	INIT_LIST_HEAD(&src->watchers_link);
 	if (kq_is_kqueue_file(src->file)) {
@@ -241,20 +250,72 @@ int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
 	init_poll_funcptr(&src->pt, kq_fd_queue_proc);
 	vfs_poll(src->file, &src->pt);
 	if (src->wait_alloc_failed) {
-		kqsys_fd_detach(src);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto detach;
 	}
+	/* Last: a close of fd from now on is seen; one before fails the add. */
+	err = kq_fd_bind(&src->binding, sys, kn, fd, src->file);
+	if (err)
+		goto detach;
 	*out = src;
 	return 0;
+
+detach:
+	kqsys_fd_detach(src);
+	return err;
 }
 
 void kqsys_fd_detach(struct kqsys_fd *src)
 {
+	/*
+	 * A src that failed before binding has an unhashed binding too. After
+	 * the unbind no close probe runs for src: what it released is NULL.
+	 */
+	kq_fd_unbind(&src->binding);
 	kq_fd_unregister(src);
 	if (src->watched)
 		kq_nesting_unlink(src);
-	fput(src->file);
-	kfree(src);
+	if (src->file)
+		fput(src->file);
+	kfree_rcu(src, rcu);
+}
+
+/*
+ * The close probe, bucket lock held, the knote CLOSED and in nobody's flux:
+ * drop the file now, in the closing task (its fput runs the final release
+ * before close() returns to user space, as if no kqueue had watched it).
+ * A kqueue file stays until the reap work detaches it: the nesting graph
+ * needs kq_nesting_mutex, and a kqueue's address has no user to wait for.
+ */
+bool kq_fd_release_closed(struct kq_fd_binding *binding)
+{
+	struct kqsys_fd *src = container_of(binding, struct kqsys_fd, binding);
+	struct file *file = src->file;
+
+	if (src->watched)
+		return false;
+	kq_fd_unregister(src);
+	WRITE_ONCE(src->file, NULL);
+	fput(file);
+	return true;
+}
+
+/*
+ * A reference to src's file for a poll outside the detach path (a change
+ * that found the knote just before its close), or NULL once it is closed.
+ * Files are freed after an RCU grace period, so the pointer read under RCU
+ * is safe to try.
+ */
+static struct file *kq_fd_get_file(struct kqsys_fd *src)
+{
+	struct file *file;
+
+	rcu_read_lock();
+	file = READ_ONCE(src->file);
+	if (file && !get_file_rcu(file))
+		file = NULL;
+	rcu_read_unlock();
+	return file;
 }
 
 /* ---- readiness and data ----------------------------------------------------- */
@@ -341,15 +402,19 @@ static void kq_socket_amounts(struct socket *sock, struct kqsys_fd_state *state)
 
 void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state)
 {
-	struct file *file = src->file;
-	struct inode *inode = file_inode(file);
+	struct file *file = kq_fd_get_file(src);
 	struct pipe_inode_info *pipe;
 	struct socket *sock;
+	struct inode *inode;
 
-	state->revents = (__force unsigned int)vfs_poll(file, NULL);
+	state->revents = 0;
 	state->readable = -1;
 	state->writable = -1;
 	state->sock_error = 0;
+	if (!file)
+		return;		/* closed: the knote reports nothing more */
+	inode = file_inode(file);
+	state->revents = (__force unsigned int)vfs_poll(file, NULL);
 
 	if (src->watched) {
 		state->readable = kqcore_pending(src->watched->core);
@@ -364,4 +429,5 @@ void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state)
 		if (!state->readable)
 			state->revents &= ~(__force unsigned int)(EPOLLIN | EPOLLRDNORM);
 	}
+	fput(file);
 }

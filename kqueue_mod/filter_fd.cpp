@@ -109,3 +109,9 @@ extern "C" int kqcore_fd_wakeup(struct kqcore_knote *handle, unsigned int mask)
 		return 0;
 	return kn->kq->activate(kn);
 }
+
+extern "C" enum kqcore_fd_closed_result kqcore_fd_closed(struct kqcore_knote *handle)
+{
+	Knote *kn = Knote::from(handle);
+	return kn->kq->mark_closed(kn);
+}

@@ -32,6 +32,12 @@
  *                nothing more: the next scan reports what is pending, if
  *                anything, and drops the knote (FreeBSD's EV_DROP when
  *                nothing is).
+ *   CLOSED       its descriptor was closed (fd filters, set by the close
+ *                probe, fd_close.c): never queued again, invisible to
+ *                lookups (Knote::closed), reports nothing more. Its
+ *                queue_link then sits on the kqueue's closed list until the
+ *                reap work detaches it under kq->mutex; a scan that was
+ *                evaluating it meanwhile takes back its event and drops it.
  *
  *   Knotes born outside kq->mutex (EVFILT_PROC's NOTE_TRACK, created in a
  *   fork probe) wait on the kqueue's adoption list (kq->lock) until the
@@ -86,6 +92,7 @@ struct Knote {
 	static constexpr u32 WILL_DETACH = 1u << 3;
 	static constexpr u32 NEUTERED = 1u << 4;
 	static constexpr u32 GONE = 1u << 5;
+	static constexpr u32 CLOSED = 1u << 6;
 
 	ListNode table_link;
 	ListNode queue_link;
@@ -106,6 +113,7 @@ struct Knote {
 	s64 sdata;		/* the user's data (kq->mutex) */
 
 	bool hidden;		/* kq->mutex: skipped by table lookups */
+	bool closed;		/* set with CLOSED; read locklessly by lookups */
 
 	/* Filter state. */
 	union {

@@ -38,7 +38,8 @@ Knote *KnoteTable::find(u64 ident, s16 filter) const
 
 	for (ListNode *n = head->next; n != head; n = n->next) {
 		Knote *kn = KQ_CONTAINER_OF(n, Knote, table_link);
-		if (kn->ident == ident && kn->filter == filter && !kn->hidden)
+		if (kn->ident == ident && kn->filter == filter && !kn->hidden &&
+		    !load_relaxed(kn->closed))
 			return kn;
 	}
 	return nullptr;

@@ -10,6 +10,7 @@
 #include <linux/sched/signal.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "kq_services.h"
 
@@ -44,6 +45,8 @@ struct kqsys {
 	struct list_head watchers;	/* kqueues watching this one */
 	u64 visit_stamp;		/* graph walks, kq_nesting_mutex */
 	int visit_depth;
+	/* Detaches knotes whose descriptor was closed (fd_close.c). */
+	struct work_struct reap_work;
 	/* Freed after a tasks-trace grace period: probes may still hold it. */
 	struct rcu_head rcu;
 };
@@ -66,6 +69,44 @@ void kq_limits_init(void);
 /* EVFILT_PROC's tracepoint probes (proc_source.c): attach at load, detach at unload. */
 int kq_proc_init(void);
 void kq_proc_exit(void);
+
+/*
+ * Close detection (fd_close.c): a knote's (descriptor table, number, file).
+ * state and link are guarded by the binding's hash bucket lock.
+ */
+enum kq_binding_state {
+	KQ_BINDING_BINDING,	/* hashed, knote not published yet */
+	KQ_BINDING_BOUND,	/* a close hides the knote and queues reap_work */
+	KQ_BINDING_CLOSED,	/* unhashed for good */
+};
+
+struct kq_fd_binding {
+	struct hlist_node link;
+	struct file *file;
+	struct files_struct *files;	/* identity only, never dereferenced */
+	struct kqsys *sys;
+	struct kqcore_knote *kn;
+	int fd;
+	enum kq_binding_state state;
+};
+
+int kq_fd_close_init(void);
+void kq_fd_close_exit(void);
+/*
+ * Watch fd (which maps to file in the current table) for closes. -EBADF if
+ * it was closed meanwhile (b is then unhashed). kq->mutex held; may sleep.
+ */
+int kq_fd_bind(struct kq_fd_binding *b, struct kqsys *sys,
+	       struct kqcore_knote *kn, int fd, struct file *file);
+/* No probe touches b or its knote after this; free b after RCU. */
+void kq_fd_unbind(struct kq_fd_binding *b);
+void kq_fd_reap_work(struct work_struct *work);
+/*
+ * fd_source.c, for the probe (bucket lock held, knote CLOSED and idle):
+ * unregister from the file's wait queues and drop the file now; false if
+ * it must wait for the reap work (a kqueue file).
+ */
+bool kq_fd_release_closed(struct kq_fd_binding *b);
 
 static inline bool kq_owned_by_current(const struct kqsys *sys)
 {

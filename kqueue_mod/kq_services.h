@@ -191,6 +191,21 @@ long kqcore_pending(const struct kqcore *kq);
 /* A wake-up from a watched file: mask is the poll key (0 = unknown). Any
  * context; returns nonzero if the kqueue must be woken (kqsys_wake). */
 int kqcore_fd_wakeup(struct kqcore_knote *kn, unsigned int mask);
+/*
+ * kn's descriptor was closed (close-detection probe, bucket lock held, no
+ * sleeping): hide it from lookups and scans. Unless it returns NONE (kn was
+ * closed already, or is being detached by someone who drops the file) the
+ * glue must queue the kqueue's reap work, which calls kqcore_reap_closed();
+ * IDLE: no one is evaluating kn, the glue may drop the file right away.
+ */
+enum kqcore_fd_closed_result {
+	KQCORE_FD_CLOSED_NONE,
+	KQCORE_FD_CLOSED_IDLE,
+	KQCORE_FD_CLOSED_BUSY,
+};
+enum kqcore_fd_closed_result kqcore_fd_closed(struct kqcore_knote *kn);
+/* Detach every knote kqcore_fd_closed() hid. Takes kq->mutex; may sleep. */
+void kqcore_reap_closed(struct kqcore *kq);
 /* A timer expired n times. Hard-irq; returns nonzero to wake the kqueue. */
 int kqcore_timer_expired(struct kqcore_knote *kn, unsigned long long n);
 

@@ -27,9 +27,14 @@
  *      a knote's flux ends: an in-flux holder therefore never takes
  *      kq->mutex, and its flux is bounded (no sleeping for memory).
  *
+ *   (fd close bucket lock, glue: fd_close.c) taken by the close probe
+ *      (a kprobe on filp_close, preemption off) and by attach/detach of
+ *      fd knotes; the probe marks a knote CLOSED under it, so kq->lock
+ *      nests inside it. Nothing takes it under kq->lock.
+ *
  *   4) kq->lock (spinlock, irq-safe, per kqueue)
  *      Guards Knote::status, the active queue and pending_, the adoption
- *      list and closing_, and filter state written by event sources (timer
+ *      list and closing_, the closed list, and filter state written by event sources (timer
  *      expirations, process events). Taken by callbacks under 3), hence
  *      irq-safe, and by EVFILT_PROC's tracepoint probes (preemption off).
  *      A leaf: nothing is acquired under it; wake-ups of the kqueue's own
@@ -170,7 +175,7 @@ void Kqueue::absorb_adopted()
 bool Kqueue::enqueue_locked(Knote *kn)
 {
 	kqsys_assert_locked(sys_);
-	if (kn->status & (Knote::QUEUED | Knote::DISABLED))
+	if (kn->status & (Knote::QUEUED | Knote::DISABLED | Knote::CLOSED))
 		return false;
 	kn->queue_link.insert_before(&queue_);
 	kn->status |= Knote::QUEUED;
@@ -277,6 +282,8 @@ void Kqueue::finish_detach(Knote *kn)
 	{
 		LockGuard guard(sys_);
 		dequeue_locked(kn);
+		if (kn->status & Knote::CLOSED)
+			kn->queue_link.unlink();	/* off the closed list */
 	}
 	table_.remove(kn);
 	put_knote(kn);
@@ -385,6 +392,41 @@ void Kqueue::neuter(Knote *kn)
 		kqsys_wake(sys_);
 }
 
+/*
+ * A knote being detached needs nothing: its detacher drops the file. An
+ * in-flux one (a scan evaluating it) is only marked (BUSY); the scan sees
+ * CLOSED when it takes kq->lock again and drops it. Once CLOSED a knote is
+ * never queued, so no scan starts evaluating it; a change that found it
+ * just before may still poll, through its own file reference (glue).
+ */
+enum kqcore_fd_closed_result Kqueue::mark_closed(Knote *kn)
+{
+	LockGuard guard(sys_);
+	if (kn->status & (Knote::CLOSED | Knote::WILL_DETACH))
+		return KQCORE_FD_CLOSED_NONE;
+	dequeue_locked(kn);
+	kn->status |= Knote::CLOSED;
+	store_relaxed(kn->closed, true);
+	kn->queue_link.insert_before(&closed_);
+	return kn->influx ? KQCORE_FD_CLOSED_BUSY : KQCORE_FD_CLOSED_IDLE;
+}
+
+void Kqueue::reap_closed()
+{
+	MutexGuard guard(sys_);
+	for (;;) {
+		Knote *kn;
+		{
+			LockGuard lock(sys_);
+			if (closed_.empty())
+				return;
+			kn = KQ_CONTAINER_OF(closed_.next, Knote, queue_link);
+			kn->queue_link.unlink();
+		}
+		drop_knote(kn);
+	}
+}
+
 int Kqueue::apply_change(const struct kevent &change)
 {
 	const u16 flags = change.flags & ~EV_SYSFLAGS;
@@ -394,7 +436,12 @@ int Kqueue::apply_change(const struct kevent &change)
 	const FilterOps *ops = filter_ops_for(change.filter);
 	if (!ops)
 		return -EINVAL;
-	if (ops->ident_is_fd) {
+	/*
+	 * A descriptor is resolved only to create a knote: EV_DELETE of a
+	 * closed descriptor's knote is ENOENT (the close removed it), as it is
+	 * once the number is reused.
+	 */
+	if (ops->ident_is_fd && (flags & EV_ADD)) {
 		if (change.ident > 0x7fffffffull)
 			return -EBADF;
 		err = kqsys_fd_check(static_cast<int>(change.ident));
@@ -496,7 +543,7 @@ int Kqueue::scan_next(struct kevent *out, int max)
 				if (!(kn->status & Knote::QUEUED))
 					kn->status &= ~Knote::ACTIVE;
 				wake_detacher = leave_flux_locked(kn);
-				gone = kn->status & Knote::GONE;
+				gone = kn->status & (Knote::GONE | Knote::CLOSED);
 			}
 			if (wake_detacher)
 				kqsys_flux_wake(sys_);
@@ -519,7 +566,11 @@ int Kqueue::scan_next(struct kevent *out, int max)
 			wake_detacher = leave_flux_locked(kn);
 			/* Its source is gone: this was the last report. */
 			finished = kn->status & (Knote::NEUTERED | Knote::GONE);
-			if (kn->flags & EV_DISPATCH) {
+			if (kn->status & Knote::CLOSED) {
+				/* Closed while evaluated: nothing after close(). */
+				n--;
+				finished = true;
+			} else if (kn->flags & EV_DISPATCH) {
 				kn->status |= Knote::DISABLED;
 				kn->status &= ~Knote::ACTIVE;
 				dequeue_locked(kn);
@@ -574,6 +625,11 @@ extern "C" int kqcore_scan_next(struct kqcore *kq, struct kevent *out, int max)
 extern "C" void kqcore_scan_end(struct kqcore *kq)
 {
 	Kqueue::from(kq)->scan_end();
+}
+
+extern "C" void kqcore_reap_closed(struct kqcore *kq)
+{
+	Kqueue::from(kq)->reap_closed();
 }
 
 extern "C" long kqcore_pending(const struct kqcore *kq)

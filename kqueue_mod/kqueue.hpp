@@ -58,6 +58,14 @@ public:
 	 */
 	bool adopt_locked(Knote *kn);
 
+	/*
+	 * kn's descriptor was closed (the close probe; no sleeping): hide it,
+	 * put it on the closed list (see kqcore_fd_closed for the result).
+	 */
+	enum kqcore_fd_closed_result mark_closed(Knote *kn);
+	/* Detach the knotes on the closed list. Takes kq->mutex. */
+	void reap_closed();
+
 	struct kqsys *sys() const { return sys_; }
 
 	void *operator new(size_t size) noexcept
@@ -125,6 +133,7 @@ private:
 	ListNode adopted_;	/* kq->lock: knotes waiting for the table */
 	bool adopted_pending_ = false;	/* kq->lock (written), lockless hint */
 	bool closing_ = false;	/* kq->lock: destroy() began; adopt nothing */
+	ListNode closed_;	/* kq->lock: CLOSED knotes (by queue_link) */
 };
 
 #endif /* KQ_KQUEUE_HPP */

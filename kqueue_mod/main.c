@@ -303,13 +303,21 @@ static int __init kq_init(void)
 	int err;
 
 	kq_limits_init();
-	err = kq_proc_init();
-
+	err = kq_fd_close_init();
 	if (err)
 		return err;
+	err = kq_proc_init();
+	if (err)
+		goto out_close;
 	err = misc_register(&kq_device);
 	if (err)
-		kq_proc_exit();
+		goto out_proc;
+	return 0;
+
+out_proc:
+	kq_proc_exit();
+out_close:
+	kq_fd_close_exit();
 	return err;
 }
 
@@ -317,6 +325,7 @@ static void __exit kq_exit(void)
 {
 	misc_deregister(&kq_device);
 	kq_proc_exit();
+	kq_fd_close_exit();
 	/* Knotes and kqueues are freed after a tasks-trace grace period. */
 	rcu_barrier_tasks_trace();
 }

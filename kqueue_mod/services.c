@@ -101,6 +101,7 @@ struct kqsys *kqsys_create(void)
 	init_waitqueue_head(&sys->flux_waiters);
 	INIT_LIST_HEAD(&sys->watches);
 	INIT_LIST_HEAD(&sys->watchers);
+	INIT_WORK(&sys->reap_work, kq_fd_reap_work);
 	sys->core = kqcore_create(sys);
 	if (!sys->core) {
 		kq_user_put(sys->user);
@@ -129,6 +130,8 @@ static void kqsys_free_rcu(struct rcu_head *rcu)
 void kqsys_destroy(struct kqsys *sys)
 {
 	kqcore_destroy(sys->core);
+	/* Every binding is gone with its knote: nothing queues it again. */
+	cancel_work_sync(&sys->reap_work);
 	call_rcu_tasks_trace(&sys->rcu, kqsys_free_rcu);
 }
 

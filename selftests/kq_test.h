@@ -237,10 +237,13 @@ int kq_test_main(int argc, char **argv)
 	return failed ? 1 : 0;
 }
 
+/* A program that re-executes itself defines KQ_OWN_MAIN and calls kq_test_main(). */
+#ifndef KQ_OWN_MAIN
 int main(int argc, char **argv)
 {
 	return kq_test_main(argc, argv);
 }
+#endif
 #endif
 
 #endif /* KQ_TEST_H */

@@ -73,8 +73,11 @@
  *               EV_ENABLE with EV_DISABLE; EV_FORCEONESHOT (unsupported);
  *               a filter's own invalid arguments (listed per filter);
  *       ENOENT  EV_DELETE/EV_ENABLE/EV_DISABLE (without EV_ADD) of a knote
- *               that does not exist;
- *       EBADF   fd filters: ident is not an open descriptor;
+ *               that does not exist, also for fd filters when ident is not
+ *               (or no longer) an open descriptor: a close removed the
+ *               knote (FreeBSD checks the descriptor first and says EBADF);
+ *       EBADF   fd filters: EV_ADD of an ident that is not an open
+ *               descriptor, or that another thread closed during the call;
  *       ENOMEM  out of memory, or the user's knote or timer limit (LIMITS);
  *       ELOOP   EVFILT_READ on a kqueue that would create a cycle or nest
  *               too deep.
@@ -144,8 +147,22 @@
  *   re-evaluates it); a pipe wakes its writers only when a full pipe
  *   drains, so WRITE with NOTE_LOWAT on a pipe fires on that transition,
  *   not when a partly filled pipe drains below the mark.
- *   The knote holds a reference to the file while it exists (see README,
- *   "Known limits").
+ *   Descriptors, as on FreeBSD: a knote belongs to the descriptor number
+ *   it was added with, in the kqueue owner's descriptor table. When the
+ *   owner closes that descriptor by any means (close, close_range, dup2/
+ *   dup3 onto it, close-on-exec, exit, io_uring), the knote is removed: no
+ *   event for it is reported after close() returns, and a change to it
+ *   finds nothing (ENOENT) or, with EV_ADD on a reused number, creates a
+ *   new knote for the new file. Another descriptor of the same open file
+ *   (dup) keeps its own knotes; a forked child closing its copy of the
+ *   descriptor changes nothing. The knote holds a reference to the file
+ *   only until then: the module never keeps a file open that its user has
+ *   closed. Exceptions (Linux has no close hook; the module probes
+ *   filp_close(), see README "How close() is seen"): dup2() of a
+ *   descriptor onto another one of the same open file keeps the target's
+ *   knotes (FreeBSD removes them); an owner that shares its descriptor
+ *   table with another process (clone CLONE_FILES without CLONE_THREAD)
+ *   and then unshares it keeps knotes bound to the old table.
  *
  *   EVFILT_TIMER, ident = any number. data = period in the unit chosen by
  *   fflags: NOTE_SECONDS, NOTE_MSECONDS (default), NOTE_USECONDS,

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Closed descriptors: BSD per-descriptor semantics for EVFILT_READ/WRITE.
+ *
+ * On the BSDs closing a descriptor removes every knote registered on that
+ * descriptor number in the process's kqueues, and a kqueue never keeps a
+ * closed file open. Linux tells nobody when a descriptor leaves a table
+ * (fsnotify only sees the last close of the file), so the module watches the
+ * one function every descriptor-closing path calls: filp_close() (exported).
+ *
+ * WHY A CLOSE CANNOT BE MISSED
+ *
+ *   In 6.1 every path that takes a descriptor out of a table removes it
+ *   first (under files->file_lock, or on a dying table) and then calls
+ *   filp_close(file, table): close(2) (close_fd), close_range(2)
+ *   (__range_close), dup2/dup3 over an open descriptor and replace_fd()
+ *   (do_dup2), close-on-exec (do_close_on_exec), exit and the last
+ *   reference of a shared table (close_files), io_uring's IORING_OP_CLOSE
+ *   and binder (which take the file out with __close_fd_get_file() /
+ *   close_fd_get_file() and then call filp_close). A kprobe at the entry of
+ *   filp_close() therefore sees every close after the descriptor is gone.
+ *   Not covered: a module that calls close_fd_get_file() and drops the file
+ *   with fput() alone (none in the tree), and an administrator disarming all
+ *   kprobes through debugfs (kprobes/enabled).
+ *
+ * WHAT THE PROBE DOES
+ *
+ *   A binding ties a knote to (descriptor table, descriptor number, file).
+ *   filp_close(file, table) looks up file in a hash of bindings; a binding
+ *   of that file is closed if the table is the one it was made in, or the
+ *   closer is the kqueue's owner process (an owner that unshared its table),
+ *   and the descriptor number no longer maps to the file in the closing
+ *   table. So a dup of the file keeps its own knotes, and a forked child
+ *   closing its copy of the table changes nothing. A closed binding leaves
+ *   the hash and its knote is hidden from lookups and scans at once
+ *   (kqcore_fd_closed); the knote's kqueue then detaches it from a work item
+ *   (kq->mutex, may sleep), which drops the file reference: no later event,
+ *   the file is released when the user's last descriptor goes.
+ *
+ * RACE WITH EV_ADD
+ *
+ *     EV_ADD (kq->mutex)                 close(fd)
+ *     fget(fd) -> file                   remove fd from the table
+ *     hash the binding (BINDING)         smp_mb()
+ *     smp_mb()                           hash empty?  (lockless)
+ *     fd still maps to file?             bucket lock: binding of file whose
+ *       (bucket lock) else EBADF           fd is gone -> CLOSED
+ *
+ *   With a full barrier on both sides either the attach sees the descriptor
+ *   gone or the probe sees the binding; a probe that closes a binding still
+ *   BINDING leaves the knote alone (not published yet) and the attach fails
+ *   with EBADF when it finds the binding CLOSED.
+ *
+ * LOCKING: the bucket lock is a leaf except for kq->lock, taken under it by
+ * kqcore_fd_closed(); nothing takes a bucket lock under kq->lock. Lookups
+ * walk a bucket under rcu_read_lock(); bindings are freed after an RCU
+ * grace period (kfree_rcu of their kqsys_fd).
+ *
+ * COST for a process using no kqueue: one full barrier and one load of a
+ * bucket head per close (and a walk when another file shares the bucket).
+ */
+#include <linux/fdtable.h>
+#include <linux/hash.h>
+#include <linux/kprobes.h>
+#include <linux/rculist.h>
+#include <linux/workqueue.h>
+
+#include "kq_glue.h"
+
+#ifndef CONFIG_KPROBES
+#error "kqueue needs CONFIG_KPROBES: close() detection probes filp_close()"
+#endif
+
+#define KQ_CLOSE_HASH_BITS 10
+
+struct kq_close_bucket {
+	spinlock_t lock;
+	struct hlist_head bindings;	/* writers hold lock; readers RCU */
+};
+
+static struct kq_close_bucket kq_close_hash[1 << KQ_CLOSE_HASH_BITS];
+
+static struct kq_close_bucket *kq_close_bucket_of(const struct file *file)
+{
+	return &kq_close_hash[hash_ptr(file, KQ_CLOSE_HASH_BITS)];
+}
+
+static bool kq_fd_maps_to(struct files_struct *files, int fd, struct file *file)
+{
+	bool maps;
+
+	rcu_read_lock();
+	maps = files_lookup_fd_rcu(files, fd) == file;
+	rcu_read_unlock();
+	return maps;
+}
+
+/* Bucket lock held: has this close of file from files closed b? */
+static bool kq_binding_closed_by(const struct kq_fd_binding *b,
+				 struct files_struct *files)
+{
+	if (b->files != files && task_tgid(current) != b->sys->owner)
+		return false;
+	return !kq_fd_maps_to(files, b->fd, b->file);
+}
+
+/*
+ * Hide the knote at once; drop the file now if no one is using it (the
+ * final release then happens before close() returns, so e.g. a listening
+ * socket's address is free again), else when the knote is detached.
+ */
+static void kq_close_knote(struct kq_fd_binding *b)
+{
+	switch (kqcore_fd_closed(b->kn)) {
+	case KQCORE_FD_CLOSED_IDLE:
+		kq_fd_release_closed(b);
+		fallthrough;
+	case KQCORE_FD_CLOSED_BUSY:
+		schedule_work(&b->sys->reap_work);
+		break;
+	default:
+		break;	/* already closed, or its detacher drops the file */
+	}
+}
+
+static void kq_close_bindings(struct kq_close_bucket *bucket,
+			      struct file *file, struct files_struct *files)
+{
+	struct kq_fd_binding *b;
+	struct hlist_node *next;
+
+	spin_lock(&bucket->lock);
+	hlist_for_each_entry_safe(b, next, &bucket->bindings, link) {
+		if (b->file != file || !kq_binding_closed_by(b, files))
+			continue;
+		hlist_del_init_rcu(&b->link);
+		if (b->state == KQ_BINDING_BOUND)
+			kq_close_knote(b);
+		b->state = KQ_BINDING_CLOSED;
+	}
+	spin_unlock(&bucket->lock);
+}
+
+static int kq_filp_close_probe(struct kprobe *probe, struct pt_regs *regs)
+{
+	struct file *file = (struct file *)regs_get_kernel_argument(regs, 0);
+	struct files_struct *files =
+		(struct files_struct *)regs_get_kernel_argument(regs, 1);
+	struct kq_close_bucket *bucket = kq_close_bucket_of(file);
+	struct kq_fd_binding *b;
+	bool watched = false;
+
+	if (!files)
+		return 0;	/* a file the kernel opened for itself */
+	/* The descriptor left its table before this call: see EV_ADD race. */
+	smp_mb();
+	if (hlist_empty(&bucket->bindings))
+		return 0;
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(b, &bucket->bindings, link) {
+		if (READ_ONCE(b->file) == file) {
+			watched = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (watched)
+		kq_close_bindings(bucket, file, files);
+	return 0;
+}
+
+static struct kprobe kq_filp_close_kprobe = {
+	.symbol_name = "filp_close",
+	.pre_handler = kq_filp_close_probe,
+};
+
+int kq_fd_bind(struct kq_fd_binding *b, struct kqsys *sys,
+	       struct kqcore_knote *kn, int fd, struct file *file)
+{
+	struct kq_close_bucket *bucket = kq_close_bucket_of(file);
+	int err = 0;
+
+	b->sys = sys;
+	b->kn = kn;
+	b->fd = fd;
+	b->file = file;
+	b->files = current->files;
+	b->state = KQ_BINDING_BINDING;
+	spin_lock(&bucket->lock);
+	hlist_add_head_rcu(&b->link, &bucket->bindings);
+	spin_unlock(&bucket->lock);
+
+	smp_mb();	/* the hash entry before the table read: see EV_ADD race */
+
+	spin_lock(&bucket->lock);
+	if (b->state == KQ_BINDING_CLOSED) {
+		err = -EBADF;
+	} else if (!kq_fd_maps_to(b->files, fd, file)) {
+		hlist_del_init_rcu(&b->link);
+		b->state = KQ_BINDING_CLOSED;
+		err = -EBADF;
+	} else {
+		b->state = KQ_BINDING_BOUND;
+	}
+	spin_unlock(&bucket->lock);
+	return err;
+}
+
+void kq_fd_unbind(struct kq_fd_binding *b)
+{
+	struct kq_close_bucket *bucket = kq_close_bucket_of(b->file);
+
+	spin_lock(&bucket->lock);
+	if (!hlist_unhashed(&b->link))
+		hlist_del_init_rcu(&b->link);
+	b->state = KQ_BINDING_CLOSED;
+	spin_unlock(&bucket->lock);
+}
+
+void kq_fd_reap_work(struct work_struct *work)
+{
+	struct kqsys *sys = container_of(work, struct kqsys, reap_work);
+
+	kqcore_reap_closed(sys->core);
+}
+
+int kq_fd_close_init(void)
+{
+	int i, err;
+
+	for (i = 0; i < ARRAY_SIZE(kq_close_hash); i++) {
+		spin_lock_init(&kq_close_hash[i].lock);
+		INIT_HLIST_HEAD(&kq_close_hash[i].bindings);
+	}
+	err = register_kprobe(&kq_filp_close_kprobe);
+	if (err)
+		pr_err("kqueue: cannot probe filp_close() (%d): close() would not remove knotes\n",
+		       err);
+	return err;
+}
+
+/* After the last kqueue is gone: no binding is left. */
+void kq_fd_close_exit(void)
+{
+	unregister_kprobe(&kq_filp_close_kprobe);
+}
