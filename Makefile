@@ -47,10 +47,12 @@ check:
 	$(TOP)/selftests/vm/run --kernel debug --timeout $(VM_TIMEOUT) -- KQ_STRESS_SECONDS=$(STRESS_SECONDS) /selftests/run_all.sh
 	$(TOP)/selftests/vm/run --kernel kcsan --timeout $(VM_TIMEOUT) -- KQ_STRESS_SECONDS=$(STRESS_SECONDS) /selftests/run_all.sh
 
-# What EVFILT_PROC's probes cost every fork+exec+exit, module loaded vs not,
-# in one VM boot of the stock kernel: figures, never a verdict. By default
-# the guest clock counts instructions (KQVM_ACCEL=icount), which removes
-# the host's noise (+-10% per run under plain TCG on a 2-core host);
+# What the module's probes cost every process, module loaded vs not, in one
+# VM boot of the stock kernel: figures, never a verdict. EVFILT_PROC's
+# tracepoint probes on every fork+exec+exit (bench_proc), the close probe on
+# every open+close of a pipe (bench_close); see selftests/bench/overhead.sh.
+# By default the guest clock counts instructions (KQVM_ACCEL=icount), which
+# removes the host's noise (+-10% per run under plain TCG on a 2-core host);
 # BENCH_ACCEL=tcg measures wall-clock time instead.
 BENCH_ROUNDS ?= 9
 BENCH_SECONDS ?= 2
@@ -58,10 +60,12 @@ BENCH_SMP ?= 1
 BENCH_ACCEL ?= icount
 bench: shim
 	$(MAKE) -C $(TOP)/selftests/bench
-	KQVM_ACCEL=$(BENCH_ACCEL) $(TOP)/selftests/vm/run --kernel stock --smp $(BENCH_SMP) --timeout 1800 \
+	KQVM_ACCEL=$(BENCH_ACCEL) $(TOP)/selftests/vm/run --kernel stock --smp $(BENCH_SMP) --timeout 3600 \
 		--add $(TOP)/selftests/bench/bin/bench_proc \
-		--add $(TOP)/selftests/bench/proc_overhead.sh \
-		-- R=$(BENCH_ROUNDS) T=$(BENCH_SECONDS) sh /extra/proc_overhead.sh
+		--add $(TOP)/selftests/bench/bin/bench_close \
+		--add $(TOP)/selftests/bench/overhead.sh \
+		-- 'R=$(BENCH_ROUNDS) T=$(BENCH_SECONDS) BENCH=/extra/bench_proc sh /extra/overhead.sh && \
+		    R=$(BENCH_ROUNDS) T=$(BENCH_SECONDS) BENCH=/extra/bench_close sh /extra/overhead.sh'
 
 demo: examples
 	$(TOP)/selftests/vm/run --kernel stock --add $(TOP)/examples/bin/kqueue_demo \

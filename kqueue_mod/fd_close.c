@@ -174,11 +174,10 @@ static struct kprobe kq_filp_close_kprobe = {
 	.pre_handler = kq_filp_close_probe,
 };
 
-int kq_fd_bind(struct kq_fd_binding *b, struct kqsys *sys,
-	       struct kqcore_knote *kn, int fd, struct file *file)
+void kq_fd_bind_hash(struct kq_fd_binding *b, struct kqsys *sys,
+		     struct kqcore_knote *kn, int fd, struct file *file)
 {
 	struct kq_close_bucket *bucket = kq_close_bucket_of(file);
-	int err = 0;
 
 	b->sys = sys;
 	b->kn = kn;
@@ -189,13 +188,19 @@ int kq_fd_bind(struct kq_fd_binding *b, struct kqsys *sys,
 	spin_lock(&bucket->lock);
 	hlist_add_head_rcu(&b->link, &bucket->bindings);
 	spin_unlock(&bucket->lock);
+}
+
+int kq_fd_bind_confirm(struct kq_fd_binding *b)
+{
+	struct kq_close_bucket *bucket = kq_close_bucket_of(b->file);
+	int err = 0;
 
 	smp_mb();	/* the hash entry before the table read: see EV_ADD race */
 
 	spin_lock(&bucket->lock);
 	if (b->state == KQ_BINDING_CLOSED) {
 		err = -EBADF;
-	} else if (!kq_fd_maps_to(b->files, fd, file)) {
+	} else if (!kq_fd_maps_to(b->files, b->fd, b->file)) {
 		hlist_del_init_rcu(&b->link);
 		b->state = KQ_BINDING_CLOSED;
 		err = -EBADF;
@@ -204,6 +209,13 @@ int kq_fd_bind(struct kq_fd_binding *b, struct kqsys *sys,
 	}
 	spin_unlock(&bucket->lock);
 	return err;
+}
+
+int kq_fd_bind(struct kq_fd_binding *b, struct kqsys *sys,
+	       struct kqcore_knote *kn, int fd, struct file *file)
+{
+	kq_fd_bind_hash(b, sys, kn, fd, file);
+	return kq_fd_bind_confirm(b);
 }
 
 void kq_fd_unbind(struct kq_fd_binding *b)

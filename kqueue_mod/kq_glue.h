@@ -98,6 +98,10 @@ void kq_fd_close_exit(void);
  */
 int kq_fd_bind(struct kq_fd_binding *b, struct kqsys *sys,
 	       struct kqcore_knote *kn, int fd, struct file *file);
+/* kq_fd_bind's two steps, apart for KUnit: hash (BINDING), then recheck. */
+void kq_fd_bind_hash(struct kq_fd_binding *b, struct kqsys *sys,
+		     struct kqcore_knote *kn, int fd, struct file *file);
+int kq_fd_bind_confirm(struct kq_fd_binding *b);
 /* No probe touches b or its knote after this; free b after RCU. */
 void kq_fd_unbind(struct kq_fd_binding *b);
 void kq_fd_reap_work(struct work_struct *work);

@@ -33,4 +33,8 @@ EXPORT_SYMBOL_NS_GPL(kqtest_add_hooked_knote, KQUEUE_KUNIT);
 EXPORT_SYMBOL_NS_GPL(kqtest_track_child, KQUEUE_KUNIT);
 EXPORT_SYMBOL_NS_GPL(kqtest_is_closing, KQUEUE_KUNIT);
 EXPORT_SYMBOL_NS_GPL(kqsys_read_lock_trace, KQUEUE_KUNIT);
+EXPORT_SYMBOL_NS_GPL(kq_fd_bind, KQUEUE_KUNIT);
+EXPORT_SYMBOL_NS_GPL(kq_fd_bind_hash, KQUEUE_KUNIT);
+EXPORT_SYMBOL_NS_GPL(kq_fd_bind_confirm, KQUEUE_KUNIT);
+EXPORT_SYMBOL_NS_GPL(kq_fd_unbind, KQUEUE_KUNIT);
 EXPORT_SYMBOL_NS_GPL(kqsys_read_unlock_trace, KQUEUE_KUNIT);

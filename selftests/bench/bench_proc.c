@@ -3,7 +3,7 @@
  * bench_proc: the cost of a process's life (fork + exec + exit + wait), to
  * measure what kqueue.ko's EVFILT_PROC probes (sched_process_fork/exec/exit
  * tracepoints) add to every process on the system. Prints figures, asserts
- * nothing. Driven by proc_overhead.sh (loaded vs unloaded module).
+ * nothing. Driven by overhead.sh (loaded vs unloaded module).
  *
  *   bench_proc SECONDS   for SECONDS, fork a child that execs this static
  *                        binary with --exit (which exits 0 at once), wait

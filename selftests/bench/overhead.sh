@@ -1,22 +1,28 @@
 #!/bin/sh
-# proc_overhead.sh - guest script: what kqueue.ko's EVFILT_PROC probes cost
-# every process on the system, measured as the fork+exec+exit rate of
-# bench_proc with the module loaded (idle, and with one unrelated process
-# watched) and not loaded. Figures are printed, never asserted.
+# overhead.sh - guest script: what kqueue.ko's probes cost every process on
+# the system, measured as the rate of a benchmark program with the module
+# loaded (idle, and with something watched) and not loaded. Figures are
+# printed, never asserted.
+#
+#   BENCH=/extra/bench_proc  fork+exec+exit (the EVFILT_PROC tracepoint
+#                            probes); --watch keeps one unrelated process
+#                            watched with NOTE_TRACK|EXIT|FORK|EXEC
+#   BENCH=/extra/bench_close pipe open+close (the close probe on
+#                            filp_close); --watch keeps 1000 pipes watched
 #
 # Run from the host (top of the checkout): `make bench` (BENCH_ROUNDS,
 # BENCH_SECONDS, BENCH_SMP, BENCH_ACCEL; see the Makefile). It boots the
 # stock kernel with KQVM_ACCEL=icount, so the guest clock counts executed
 # instructions and the rates compare work done, not host load.
 # KQVM_MODULE=/path/to/kqueue.ko picks another build of the module (a copy
-# with a deliberately slow probe, 5000 empty loop turns per fork, showed
-# -3.8% with a run-to-run noise of 0.1%).
+# with a deliberately slow fork probe, 5000 empty loop turns per fork,
+# showed -3.8% with a run-to-run noise of 0.1%).
 #
 # Each round runs three configurations, in alternating order (L W U, then
 # U W L, ...) so that drift (page cache, host load) cancels out:
-#   L  module loaded, no kqueue anywhere (the probes run, the table is empty)
-#   W  module loaded, `bench_proc --watch` keeps one sleeping process watched
-#      (NOTE_TRACK|NOTE_EXIT|NOTE_FORK|NOTE_EXEC): the table is not empty
+#   L  module loaded, no kqueue anywhere (the probes run, the tables are empty)
+#   W  module loaded, `$BENCH --watch` keeps something watched: the tables
+#      are not empty
 #   U  module unloaded (rmmod), no probes at all
 # then prints the median of each and the difference to U in percent.
 # The module is loaded again at the end: the VM harness rmmods it.
@@ -25,16 +31,17 @@ set -u
 R=${R:-7}
 T=${T:-3}
 BENCH=${BENCH:-/extra/bench_proc}
+NAME=$(basename "$BENCH")
 [ -r /kqvm/config ] && . /kqvm/config
 KO=${KQVM_MODULE:-/lib/modules/kqueue.ko}
-TMP=/tmp/proc_overhead.$$
+TMP=/tmp/overhead.$$
 mkdir -p "$TMP"
 
 loaded() { grep -q '^kqueue ' /proc/modules; }
 
 ensure_loaded() {
 	loaded && return 0
-	insmod "$KO" || { echo "proc_overhead: insmod $KO failed" >&2; return 1; }
+	insmod "$KO" || { echo "overhead: insmod $KO failed" >&2; return 1; }
 	# devtmpfs creates the node synchronously; wait a little anyway.
 	i=0
 	while [ ! -c /dev/kqueue ] && [ $i -lt 20 ]; do usleep 100000; i=$((i + 1)); done
@@ -42,7 +49,7 @@ ensure_loaded() {
 
 ensure_unloaded() {
 	loaded || return 0
-	rmmod kqueue || { echo "proc_overhead: rmmod kqueue failed" >&2; return 1; }
+	rmmod kqueue || { echo "overhead: rmmod kqueue failed" >&2; return 1; }
 }
 
 # Whatever happens, leave the module loaded for the harness.
@@ -50,9 +57,10 @@ trap 'ensure_loaded; rm -rf "$TMP"' EXIT
 
 # run_bench NAME: one timed run, its rate appended to $TMP/NAME.
 run_bench() {
-	out=$("$BENCH" "$T") || { echo "proc_overhead: bench_proc failed" >&2; exit 1; }
-	rate=$(echo "$out" | sed -n 's/^fork+exec+exit: \([0-9.]*\)\/s.*/\1/p')
-	[ -n "$rate" ] || { echo "proc_overhead: no figure in: $out" >&2; exit 1; }
+	out=$("$BENCH" "$T") || { echo "overhead: $NAME failed" >&2; exit 1; }
+	what=${out%%: *}
+	rate=$(echo "$out" | sed -n 's/^[^:]*: \([0-9.]*\)\/s.*/\1/p')
+	[ -n "$rate" ] || { echo "overhead: no figure in: $out" >&2; exit 1; }
 	echo "$rate" >> "$TMP/$1"
 	echo "# round $round $1: $out"
 }
@@ -67,7 +75,7 @@ run_config() {
 		i=0
 		while ! grep -q '^watching' "$TMP/watch.out" 2>/dev/null; do
 			if [ $i -ge 100 ] || ! kill -0 $wpid 2>/dev/null; then
-				echo "proc_overhead: bench_proc --watch did not start" >&2
+				echo "overhead: $NAME --watch did not start" >&2
 				exit 1
 			fi
 			usleep 100000
@@ -75,7 +83,7 @@ run_config() {
 		done
 		run_bench watched
 		kill -TERM $wpid
-		wait $wpid || { echo "proc_overhead: bench_proc --watch failed" >&2; exit 1; } ;;
+		wait $wpid || { echo "overhead: $NAME --watch failed" >&2; exit 1; } ;;
 	U)	ensure_unloaded || exit 1
 		run_bench unloaded ;;
 	esac
@@ -86,7 +94,7 @@ median() {
 		END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
-echo "# proc_overhead: $R rounds of $T s per configuration, kernel $(uname -r), $(nproc) CPUs"
+echo "# overhead of $NAME: $R rounds of $T s per configuration, kernel $(uname -r), $(nproc) CPUs"
 round=1
 while [ $round -le "$R" ]; do
 	if [ $((round % 2)) -eq 1 ]; then order="L W U"; else order="U W L"; fi
@@ -99,9 +107,9 @@ done
 l=$(median "$TMP/loaded")
 w=$(median "$TMP/watched")
 u=$(median "$TMP/unloaded")
-echo "fork+exec+exit median, module unloaded:            $u/s"
-echo "fork+exec+exit median, module loaded, idle:        $l/s ($(awk "BEGIN { printf \"%+.1f\", ($l - $u) / $u * 100 }")%)"
-echo "fork+exec+exit median, loaded, one process watched: $w/s ($(awk "BEGIN { printf \"%+.1f\", ($w - $u) / $u * 100 }")%)"
+echo "$what median, module unloaded:     $u/s"
+echo "$what median, module loaded, idle: $l/s ($(awk "BEGIN { printf \"%+.1f\", ($l - $u) / $u * 100 }")%)"
+echo "$what median, loaded, watching:    $w/s ($(awk "BEGIN { printf \"%+.1f\", ($w - $u) / $u * 100 }")%)"
 
 # The same rounds paired: each round's loaded (watched) run against that
 # round's unloaded run, which ran next to it; drift between rounds cancels.
@@ -116,5 +124,5 @@ paste "$TMP/loaded" "$TMP/unloaded" | awk '{ printf "%.3f\n", ($1 - $2) / $2 * 1
 paste "$TMP/watched" "$TMP/unloaded" | awk '{ printf "%.3f\n", ($1 - $2) / $2 * 100 }' > "$TMP/dw"
 awk 'NR > 1 { printf "%.3f\n", ($1 - p) / p * 100 } { p = $1 }' "$TMP/unloaded" > "$TMP/du"
 echo "paired per round, loaded idle vs unloaded:       $(quartiles "$TMP/dl")"
-echo "paired per round, one process watched vs unloaded: $(quartiles "$TMP/dw")"
+echo "paired per round, watching vs unloaded:          $(quartiles "$TMP/dw")"
 echo "noise: unloaded run vs the previous unloaded run: $(quartiles "$TMP/du")"

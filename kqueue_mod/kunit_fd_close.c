@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the EV_ADD side of close detection (fd_close.c), step by step.
+ * The test thread is a kthread, whose descriptor table is init's: a
+ * descriptor installed there and closed with close_fd() goes through
+ * filp_close() and the module's probe like any user close.
+ *
+ *   attach (EV_ADD)                    close(fd)
+ *   fget(fd) -> file
+ *                                      fd leaves the table, probe: no binding
+ *   kq_fd_bind: hash, smp_mb, recheck -> fd gone -> -EBADF, unhashed
+ *
+ * Without the recheck the binding would stay hashed for a descriptor that
+ * no longer exists, and its knote would hold the closed file.
+ */
+#include <kunit/test.h>
+#include <linux/anon_inodes.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+
+#include "kq_glue.h"
+
+static const struct file_operations kqtest_plain_fops;
+
+struct bind_fixture {
+	struct kqsys *sys;
+	struct file *file;
+	int fd;
+};
+
+static void fixture_init(struct kunit *test, struct bind_fixture *f)
+{
+	f->sys = kqsys_create();
+	KUNIT_ASSERT_NOT_NULL(test, f->sys);
+	f->file = anon_inode_getfile("kqtest", &kqtest_plain_fops, NULL, O_RDWR);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f->file));
+	f->fd = get_unused_fd_flags(0);
+	KUNIT_ASSERT_GE(test, f->fd, 0);
+	fd_install(f->fd, get_file(f->file));	/* the table's reference */
+}
+
+static void fixture_fini(struct bind_fixture *f)
+{
+	fput(f->file);
+	kqsys_destroy(f->sys);
+}
+
+static void bind_refuses_a_descriptor_closed_before_it(struct kunit *test)
+{
+	struct kq_fd_binding b = { .file = NULL };
+	struct bind_fixture f;
+
+	fixture_init(test, &f);
+	INIT_HLIST_NODE(&b.link);
+	KUNIT_EXPECT_EQ(test, close_fd(f.fd), 0);
+	KUNIT_EXPECT_EQ(test, kq_fd_bind(&b, f.sys, NULL, f.fd, f.file), -EBADF);
+	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&b.link));
+	KUNIT_EXPECT_EQ(test, b.state, KQ_BINDING_CLOSED);
+	kq_fd_unbind(&b);
+	fixture_fini(&f);
+}
+
+/* The positive control: an open descriptor binds, and unbinding unhashes it. */
+static void bind_accepts_an_open_descriptor(struct kunit *test)
+{
+	struct kq_fd_binding b = { .file = NULL };
+	struct bind_fixture f;
+
+	fixture_init(test, &f);
+	INIT_HLIST_NODE(&b.link);
+	KUNIT_EXPECT_EQ(test, kq_fd_bind(&b, f.sys, NULL, f.fd, f.file), 0);
+	KUNIT_EXPECT_FALSE(test, hlist_unhashed(&b.link));
+	KUNIT_EXPECT_EQ(test, b.state, KQ_BINDING_BOUND);
+	kq_fd_unbind(&b);
+	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&b.link));
+	KUNIT_EXPECT_EQ(test, close_fd(f.fd), 0);
+	fixture_fini(&f);
+}
+
+/*
+ * A close between hashing and the recheck: the probe finds the binding
+ * not yet bound and marks it closed (it touches no knote: there is none
+ * yet); the recheck then fails the add.
+ */
+static void probe_closes_a_binding_not_yet_bound(struct kunit *test)
+{
+	struct kq_fd_binding b = { .file = NULL };
+	struct bind_fixture f;
+
+	fixture_init(test, &f);
+	INIT_HLIST_NODE(&b.link);
+	kq_fd_bind_hash(&b, f.sys, NULL, f.fd, f.file);
+	KUNIT_EXPECT_EQ(test, close_fd(f.fd), 0);
+	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&b.link));
+	KUNIT_EXPECT_EQ(test, b.state, KQ_BINDING_CLOSED);
+	KUNIT_EXPECT_EQ(test, kq_fd_bind_confirm(&b), -EBADF);
+	kq_fd_unbind(&b);
+	fixture_fini(&f);
+}
+
+static struct kunit_case kqueue_fd_close_cases[] = {
+	KUNIT_CASE(bind_accepts_an_open_descriptor),
+	KUNIT_CASE(bind_refuses_a_descriptor_closed_before_it),
+	KUNIT_CASE(probe_closes_a_binding_not_yet_bound),
+	{}
+};
+
+static struct kunit_suite kqueue_fd_close_suite = {
+	.name = "kqueue_fd_close",
+	.test_cases = kqueue_fd_close_cases,
+};
+
+kunit_test_suite(kqueue_fd_close_suite);
