@@ -12,15 +12,23 @@
  *
  * Without the recheck the binding would stay hashed for a descriptor that
  * no longer exists, and its knote would hold the closed file.
+ *
+ * Then the close side with a real knote: an idle knote lets go of the file
+ * inside close(); one a scan holds in flux keeps it until the flux ends.
  */
 #include <kunit/test.h>
 #include <linux/anon_inodes.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/delay.h>
 #include <linux/module.h>
+#include <uapi/linux/kqueue.h>
 
 #include "kq_glue.h"
+#include "kq_kunit_hooks.h"
+
+#define PARKED_MS 100
 
 static const struct file_operations kqtest_plain_fops;
 
@@ -100,7 +108,63 @@ static void probe_closes_a_binding_not_yet_bound(struct kunit *test)
 	fixture_fini(&f);
 }
 
+static int watch_fd(struct bind_fixture *f)
+{
+	struct kevent change = {
+		.ident = f->fd, .filter = EVFILT_READ, .flags = EV_ADD,
+	};
+
+	return kqcore_apply_change(f->sys->core, &change);
+}
+
+/* Ours, the descriptor table's and the knote's references. */
+#define REFS_WATCHED 3
+
+static void closing_an_idle_knote_releases_the_file_in_close(struct kunit *test)
+{
+	struct bind_fixture f;
+
+	fixture_init(test, &f);
+	KUNIT_ASSERT_EQ(test, watch_fd(&f), 0);
+	KUNIT_EXPECT_EQ(test, file_count(f.file), REFS_WATCHED);
+	KUNIT_EXPECT_EQ(test, close_fd(f.fd), 0);
+	KUNIT_EXPECT_EQ(test, file_count(f.file), 1);
+	KUNIT_EXPECT_NULL(test, kqtest_find(f.sys->core, f.fd, EVFILT_READ));
+	flush_work(&f.sys->reap_work);
+	fixture_fini(&f);
+}
+
+/*
+ *   scan (flux on kn)          close(fd)                 reap work
+ *   evaluating kn ...          probe: CLOSED, busy:
+ *                              file kept, work queued    claim_detach waits
+ *   leave flux                                           detach: file dropped
+ */
+static void closing_a_knote_in_flux_releases_the_file_after_it(struct kunit *test)
+{
+	struct kqcore_knote *kn;
+	struct bind_fixture f;
+
+	fixture_init(test, &f);
+	KUNIT_ASSERT_EQ(test, watch_fd(&f), 0);
+	kn = kqtest_find(f.sys->core, f.fd, EVFILT_READ);
+	KUNIT_ASSERT_NOT_NULL(test, kn);
+	KUNIT_ASSERT_TRUE(test, kqtest_enter_flux(kn));
+	KUNIT_EXPECT_EQ(test, close_fd(f.fd), 0);
+	/* No kq->mutex here: the parked reap work holds it (LOCKING). */
+	msleep(PARKED_MS);
+	KUNIT_EXPECT_EQ(test, file_count(f.file), REFS_WATCHED - 1);
+	kqtest_leave_flux(kn);
+	flush_work(&f.sys->reap_work);
+	KUNIT_EXPECT_EQ(test, file_count(f.file), 1);
+	KUNIT_EXPECT_NULL(test, kqtest_find(f.sys->core, f.fd, EVFILT_READ));
+	kqtest_put(kn);
+	fixture_fini(&f);
+}
+
 static struct kunit_case kqueue_fd_close_cases[] = {
+	KUNIT_CASE(closing_an_idle_knote_releases_the_file_in_close),
+	KUNIT_CASE(closing_a_knote_in_flux_releases_the_file_after_it),
 	KUNIT_CASE(bind_accepts_an_open_descriptor),
 	KUNIT_CASE(bind_refuses_a_descriptor_closed_before_it),
 	KUNIT_CASE(probe_closes_a_binding_not_yet_bound),
