@@ -8,7 +8,8 @@
  * failures unless KQ_SKIP_OK says why a skip is legitimate on this system).
  *
  * It also holds the small helpers that more than one program needs
- * (KQ_WATCHDOG(), sleep_ms(), unmapped_addr(), knote_exists(), MS, UDATA):
+ * (KQ_WATCHDOG(), sleep_ms(), unmapped_addr(), knote_exists(), send_fd(),
+ * recv_fd(), MS, UDATA):
  * one copy of each, so that a fix lands once.
  */
 #ifndef KQ_TEST_H
@@ -26,6 +27,7 @@
 #include <unistd.h>
 #include <sys/event.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 
 struct kq_test {
 	const char *name;
@@ -175,6 +177,45 @@ static inline int knote_exists(int kq, unsigned long ident, short filter)
 		return -1;
 	}
 	return out.data == 0 ? 1 : out.data == ENOENT ? 0 : -1;
+}
+
+/* Pass descriptor fd over a unix socket (SCM_RIGHTS, one byte): 0 or -1. */
+static inline int send_fd(int sock, int fd)
+{
+	char byte = 'k', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+/* The descriptor send_fd() passed, or -1. */
+static inline int recv_fd(int sock)
+{
+	char byte, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
 }
 
 /* SIGALRM handler of KQ_WATCHDOG(): say why in TAP and stop the program. */

@@ -46,6 +46,7 @@
 #define KQ_TEST_MAIN
 #include "kq_test.h"
 #include "kq_proc_test.h"
+#include "kq_params.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -58,58 +59,10 @@
 KQ_WATCHDOG(120);
 
 #define USER_ID 1000
-#define PARAMS_DIR "/sys/module/kqueue/parameters"
-#define KNOTES_PARAM PARAMS_DIR "/max_knotes_per_user"
-#define TIMERS_PARAM PARAMS_DIR "/max_timers_per_user"
 #define SETUID_HELPER "/tmp/kq_isolation_setuid_helper"
 #define HELPER_ARG "--kq-isolation-fork"
 #define ARRIVE_MS 2000	/* an event that must come */
 #define QUIET_MS 200	/* nothing more comes for this long: drained */
-
-/* ---- parameters ------------------------------------------------------------ */
-
-static long read_param(const char *path)
-{
-	char buf[32] = { 0 };
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? atol(buf) : -1;
-}
-
-static int write_param(const char *path, long value)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY), len, ok;
-
-	if (fd < 0)
-		return -1;
-	len = snprintf(buf, sizeof(buf), "%ld\n", value);
-	ok = write(fd, buf, len) == len;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-static long saved_knotes = -1, saved_timers = -1;
-
-static void restore_params(void)
-{
-	if (saved_knotes > 0)
-		write_param(KNOTES_PARAM, saved_knotes);
-	if (saved_timers > 0)
-		write_param(TIMERS_PARAM, saved_timers);
-}
-
-__attribute__((constructor)) static void save_params(void)
-{
-	saved_knotes = read_param(KNOTES_PARAM);
-	saved_timers = read_param(TIMERS_PARAM);
-	atexit(restore_params);
-}
 
 /* ---- processes --------------------------------------------------------------- */
 

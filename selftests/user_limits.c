@@ -9,6 +9,7 @@
  */
 #define KQ_TEST_MAIN
 #include "kq_test.h"
+#include "kq_params.h"
 #include "kq_proc_test.h"
 
 #include <fcntl.h>
@@ -16,52 +17,6 @@
 #include <sys/prctl.h>
 
 KQ_WATCHDOG(120);
-
-#define KNOTES_PARAM "/sys/module/kqueue/parameters/max_knotes_per_user"
-#define TIMERS_PARAM "/sys/module/kqueue/parameters/max_timers_per_user"
-
-static long read_param(const char *path)
-{
-	char buf[32] = { 0 };
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? atol(buf) : -1;
-}
-
-static int write_param(const char *path, long value)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY), len, ok;
-
-	if (fd < 0)
-		return -1;
-	len = snprintf(buf, sizeof(buf), "%ld\n", value);
-	ok = write(fd, buf, len) == len;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-static long saved_knotes = -1, saved_timers = -1;
-
-static void restore_params(void)
-{
-	if (saved_knotes > 0)
-		write_param(KNOTES_PARAM, saved_knotes);
-	if (saved_timers > 0)
-		write_param(TIMERS_PARAM, saved_timers);
-}
-
-__attribute__((constructor)) static void save_params(void)
-{
-	saved_knotes = read_param(KNOTES_PARAM);
-	saved_timers = read_param(TIMERS_PARAM);
-	atexit(restore_params);
-}
 
 /* Run fn as uid 1000 in a child: its exit status is kq_current_failed. */
 static int as_user(void (*fn)(void))
