@@ -9,15 +9,25 @@
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-# The running kernel's build directory, else the newest Debian headers.
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1))
+# The running kernel's build directory, else the newest installed headers of
+# a supported kernel (kqueue_mod/compat/kernel-dir says which those are).
+KDIR ?= $(shell $(TOP)/kqueue_mod/compat/kernel-dir)
 
 all: module shim selftests examples
 
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "no kernel build directory: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(TOP) modules
+	@$(TOP)/kqueue_mod/compat/kernel-dir --check $(KDIR)
+	@$(TOP)/kqueue_mod/compat/configure $(KDIR) $(TOP)/kqueue_mod/generated/kq_config.h
+	@# -Werror covers the compilers; objtool and modpost only warn, so a
+	@# warning anywhere in the kernel build's output fails the build too.
+	@$(MAKE) -C $(KDIR) M=$(TOP) modules 2>$(TOP)/.kbuild.stderr; st=$$?; \
+		cat $(TOP)/.kbuild.stderr >&2; \
+		if [ $$st -ne 0 ]; then rm -f $(TOP)/.kbuild.stderr; exit $$st; fi; \
+		if grep -iE 'warning|objtool' $(TOP)/.kbuild.stderr >/dev/null; then \
+			echo "error: the kernel build of kqueue.ko warned (above)" >&2; \
+			rm -f $(TOP)/.kbuild.stderr; exit 1; fi; \
+		rm -f $(TOP)/.kbuild.stderr
 	@weak=$$(nm $(TOP)/kqueue.ko | awk '$$1 == "w" || $$1 == "v" { print $$2 }'); \
 		if [ -n "$$weak" ]; then echo "error: kqueue.ko has weak undefined symbols: $$weak" >&2; exit 1; fi
 
@@ -77,6 +87,6 @@ clean:
 	-$(MAKE) -C $(TOP)/selftests clean
 	-$(MAKE) -C $(TOP)/selftests/bench clean
 	-$(MAKE) -C $(TOP)/examples clean
-	rm -rf $(TOP)/kqueue_mod/cxx
+	rm -rf $(TOP)/kqueue_mod/cxx $(TOP)/kqueue_mod/generated
 
 .PHONY: all module shim selftests examples install modules_install check bench demo clean

@@ -5,28 +5,41 @@
  * On the BSDs closing a descriptor removes every knote registered on that
  * descriptor number in the process's kqueues, and a kqueue never keeps a
  * closed file open. Linux tells nobody when a descriptor leaves a table
- * (fsnotify only sees the last close of the file), so the module watches the
- * one function every descriptor-closing path calls: filp_close() (exported).
+ * (fsnotify only sees the last close of the file), so the module watches
+ * the one exported function every descriptor-closing path calls:
+ * locks_remove_posix(file, table).
  *
  * WHY A CLOSE CANNOT BE MISSED
  *
- *   In 6.1 every path that takes a descriptor out of a table removes it
- *   first (under files->file_lock, or on a dying table) and then calls
- *   filp_close(file, table): close(2) (close_fd), close_range(2)
- *   (__range_close), dup2/dup3 over an open descriptor and replace_fd()
- *   (do_dup2), close-on-exec (do_close_on_exec), exit and the last
+ *   POSIX requires that closing any descriptor of a file releases the
+ *   process's record locks on it, so every path that takes a descriptor out
+ *   of a table must end in locks_remove_posix(file, table), after the
+ *   descriptor is gone. On every supported kernel that call is made by
+ *   filp_flush() (6.12+) or filp_close() (6.1) for every file not opened
+ *   O_PATH (which fget() refuses, so it never has a knote): close(2) (6.1:
+ *   close_fd + filp_close; from 6.12 file_close_fd + filp_flush and a
+ *   synchronous final fput, no filp_close), close_range(2), dup2/dup3 over an
+ *   open descriptor and replace_fd(), close-on-exec, exit and the last
  *   reference of a shared table (close_files), io_uring's IORING_OP_CLOSE
- *   and binder (which take the file out with __close_fd_get_file() /
- *   close_fd_get_file() and then call filp_close). A kprobe at the entry of
- *   filp_close() therefore sees every close after the descriptor is gone.
- *   Not covered: a module that calls close_fd_get_file() and drops the file
- *   with fput() alone (none in the tree), and an administrator disarming all
- *   kprobes through debugfs (kprobes/enabled).
+ *   and binder. It is exported, so no compiler inlines it into its callers,
+ *   and it is the same probe point on every kernel. Its other callers are
+ *   fcntl_setlk() finding its descriptor closed under it (the probe then
+ *   sees a close that already happened) and locks_remove_file() at the last
+ *   fput, whose owner is the file itself (ignored: not a table).
+ *   Not covered: a module that takes a descriptor out with
+ *   file_close_fd()/close_fd_get_file() and drops it with fput() alone
+ *   (none in the tree), and an administrator disarming all kprobes through
+ *   debugfs (kprobes/enabled). The fd_close selftests guard it per kernel.
+ *
+ *   The descriptor is gone when the probe runs, with one exception: up to
+ *   6.x close_files() clears each slot before closing it, but 7.x leaves
+ *   the slots of a dying table in place. A table whose count is zero is
+ *   being dismantled: all of its descriptors count as closed.
  *
  * WHAT THE PROBE DOES
  *
  *   A binding ties a knote to (descriptor table, descriptor number, file).
- *   filp_close(file, table) looks up file in a hash of bindings; a binding
+ *   locks_remove_posix(file, table) looks up file in a hash of bindings; a binding
  *   of that file is closed if the table is the one it was made in, or the
  *   closer is the kqueue's owner process (an owner that unshared its table),
  *   and the descriptor number no longer maps to the file in the closing
@@ -68,7 +81,10 @@
 #include "kq_glue.h"
 
 #ifndef CONFIG_KPROBES
-#error "kqueue needs CONFIG_KPROBES: close() detection probes filp_close()"
+#error "kqueue needs CONFIG_KPROBES: close() detection probes locks_remove_posix()"
+#endif
+#ifndef CONFIG_FILE_LOCKING
+#error "kqueue needs CONFIG_FILE_LOCKING: close() detection probes locks_remove_posix()"
 #endif
 
 #define KQ_CLOSE_HASH_BITS 10
@@ -89,8 +105,9 @@ static bool kq_fd_maps_to(struct files_struct *files, int fd, struct file *file)
 {
 	bool maps;
 
+	/* Identity only: the caller holds a reference to file, so it is not reused. */
 	rcu_read_lock();
-	maps = files_lookup_fd_rcu(files, fd) == file;
+	maps = files_lookup_fd_raw(files, fd) == file;
 	rcu_read_unlock();
 	return maps;
 }
@@ -101,6 +118,9 @@ static bool kq_binding_closed_by(const struct kq_fd_binding *b,
 {
 	if (b->files != files && task_tgid(current) != b->sys->owner)
 		return false;
+	/* A dying table (close_files) closes every descriptor it has. */
+	if (atomic_read(&files->count) == 0)
+		return true;
 	return !kq_fd_maps_to(files, b->fd, b->file);
 }
 
@@ -141,7 +161,7 @@ static void kq_close_bindings(struct kq_close_bucket *bucket,
 	spin_unlock(&bucket->lock);
 }
 
-static int kq_filp_close_probe(struct kprobe *probe, struct pt_regs *regs)
+static int kq_close_probe(struct kprobe *probe, struct pt_regs *regs)
 {
 	struct file *file = (struct file *)regs_get_kernel_argument(regs, 0);
 	struct files_struct *files =
@@ -150,8 +170,9 @@ static int kq_filp_close_probe(struct kprobe *probe, struct pt_regs *regs)
 	struct kq_fd_binding *b;
 	bool watched = false;
 
-	if (!files)
-		return 0;	/* a file the kernel opened for itself */
+	/* No table: a file the kernel opened itself; the file: its last fput. */
+	if (!files || (void *)files == (void *)file)
+		return 0;
 	/* The descriptor left its table before this call: see EV_ADD race. */
 	smp_mb();
 	if (hlist_empty(&bucket->bindings))
@@ -169,9 +190,9 @@ static int kq_filp_close_probe(struct kprobe *probe, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kprobe kq_filp_close_kprobe = {
-	.symbol_name = "filp_close",
-	.pre_handler = kq_filp_close_probe,
+static struct kprobe kq_close_kprobe = {
+	.symbol_name = "locks_remove_posix",
+	.pre_handler = kq_close_probe,
 };
 
 void kq_fd_bind_hash(struct kq_fd_binding *b, struct kqsys *sys,
@@ -244,15 +265,18 @@ int kq_fd_close_init(void)
 		spin_lock_init(&kq_close_hash[i].lock);
 		INIT_HLIST_HEAD(&kq_close_hash[i].bindings);
 	}
-	err = register_kprobe(&kq_filp_close_kprobe);
-	if (err)
-		pr_err("kqueue: cannot probe filp_close() (%d): close() would not remove knotes\n",
-		       err);
-	return err;
+	err = register_kprobe(&kq_close_kprobe);
+	if (err) {
+		pr_err("kqueue: cannot probe %s() (%d): close() would not remove knotes\n",
+		       kq_close_kprobe.symbol_name, err);
+		return err;
+	}
+	pr_info("kqueue: close detection: kprobe on %s()\n", kq_close_kprobe.symbol_name);
+	return 0;
 }
 
 /* After the last kqueue is gone: no binding is left. */
 void kq_fd_close_exit(void)
 {
-	unregister_kprobe(&kq_filp_close_kprobe);
+	unregister_kprobe(&kq_close_kprobe);
 }

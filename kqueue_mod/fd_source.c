@@ -23,6 +23,7 @@
 #include <net/tcp.h>
 #include <uapi/linux/kqueue.h>
 
+#include "kq_compat.h"
 #include "kq_glue.h"
 
 struct kqsys_fd_wait;
@@ -311,9 +312,7 @@ static struct file *kq_fd_get_file(struct kqsys_fd *src)
 	struct file *file;
 
 	rcu_read_lock();
-	file = READ_ONCE(src->file);
-	if (file && !get_file_rcu(file))
-		file = NULL;
+	file = kq_get_file_in_slot(&src->file);
 	rcu_read_unlock();
 	return file;
 }

@@ -28,7 +28,7 @@
  *      kq->mutex, and its flux is bounded (no sleeping for memory).
  *
  *   (fd close bucket lock, glue: fd_close.c) taken by the close probe
- *      (a kprobe on filp_close, preemption off) and by attach/detach of
+ *      (a kprobe on locks_remove_posix, preemption off) and by attach/detach of
  *      fd knotes; the probe marks a knote CLOSED under it, so kq->lock
  *      nests inside it. Nothing takes it under kq->lock.
  *

@@ -3,7 +3,7 @@
  * KUnit: the EV_ADD side of close detection (fd_close.c), step by step.
  * The test thread is a kthread, whose descriptor table is init's: a
  * descriptor installed there and closed with close_fd() goes through
- * filp_close() and the module's probe like any user close.
+ * locks_remove_posix() and the module's probe like any user close.
  *
  *   attach (EV_ADD)                    close(fd)
  *   fget(fd) -> file

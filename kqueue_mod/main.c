@@ -288,7 +288,7 @@ const struct file_operations kqueue_fops = {
 	.release = kq_release,
 	.poll = kq_poll,
 	.unlocked_ioctl = kq_ioctl,
-	.llseek = no_llseek,
+	/* No .llseek: kq_open's nonseekable_open() makes lseek() ESPIPE. */
 };
 
 static struct miscdevice kq_device = {

@@ -46,7 +46,9 @@
 #include <linux/spinlock.h>
 #include <linux/tracepoint.h>
 #include <linux/user_namespace.h>
+#include <trace/events/sched.h>
 
+#include "kq_compat.h"
 #include "kq_glue.h"
 
 static bool force_trackerr;
@@ -168,7 +170,7 @@ static bool kq_rights_allow(const struct kq_watch_rights *rights,
 			    struct task_struct *target)
 {
 	const struct cred *tcred;
-	struct mm_struct *mm;
+	struct user_namespace *ns;
 	bool allowed;
 
 	rcu_read_lock();
@@ -179,12 +181,10 @@ static bool kq_rights_allow(const struct kq_watch_rights *rights,
 	if (!allowed)
 		return false;
 
-	task_lock(target);
-	mm = target->mm;
-	if (mm && get_dumpable(mm) != SUID_DUMP_USER &&
-	    !kq_rights_cover(rights, mm->user_ns))
-		allowed = false;
-	task_unlock(target);
+	if (!kq_task_dumpable(target, &ns))
+		allowed = kq_rights_cover(rights, ns);
+	if (ns)
+		put_user_ns(ns);
 	return allowed;
 }
 
@@ -198,14 +198,12 @@ static struct user_namespace *kq_task_cred_ns(struct task_struct *task)
 	return ns;
 }
 
-static struct user_namespace *kq_task_mm_ns(struct task_struct *task)
+/* The namespace that gates an undumpable task (its mm's, or exec_state's on 7.x). */
+static struct user_namespace *kq_task_dumpable_ns(struct task_struct *task)
 {
-	struct user_namespace *ns = NULL;
+	struct user_namespace *ns;
 
-	task_lock(task);
-	if (task->mm)
-		ns = get_user_ns(task->mm->user_ns);
-	task_unlock(task);
+	kq_task_dumpable(task, &ns);
 	return ns;
 }
 
@@ -244,7 +242,7 @@ static int kq_rights_init(struct kq_watch_rights *rights,
 		put_user_ns(rights->ptrace_ns);
 		rights->ptrace_ns = NULL;
 	}
-	kq_rights_try_ns(rights, kq_task_mm_ns(target));
+	kq_rights_try_ns(rights, kq_task_dumpable_ns(target));
 	if (kq_rights_allow(rights, target))
 		return 0;
 	if (rights->ptrace_ns) {
@@ -410,12 +408,20 @@ static void kq_probe_exec(void *data, struct task_struct *task, pid_t old_pid,
 	kq_proc_post(task, KQ_PROC_EXEC, NULL);
 }
 
-static void kq_probe_exit(void *data, struct task_struct *task)
+static void kq_probe_exit(void *data, KQ_EXIT_PROBE_ARGS(task))
 {
 	/* Only the process's last thread (see EXIT above). */
-	if (atomic_read(&task->signal->live))
+	if (!KQ_EXIT_GROUP_DEAD(task))
 		return;
 	kq_proc_post(task, KQ_PROC_EXIT, NULL);
+}
+
+/* The probes against the kernel's own prototypes (the tracepoint header's check). */
+static void __maybe_unused kq_check_probe_prototypes(void)
+{
+	check_trace_callback_type_sched_process_fork(kq_probe_fork);
+	check_trace_callback_type_sched_process_exec(kq_probe_exec);
+	check_trace_callback_type_sched_process_exit(kq_probe_exit);
 }
 
 static struct kq_tracepoint {

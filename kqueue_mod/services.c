@@ -12,6 +12,7 @@
 #include <linux/rcupdate_trace.h>
 #include <linux/sched.h>
 
+#include "kq_compat.h"
 #include "kq_glue.h"
 
 void *kqsys_zalloc(unsigned long size, enum kqsys_alloc_mode mode)
@@ -232,8 +233,7 @@ struct kqsys_timer *kqsys_timer_create(struct kqsys *sys, struct kqcore_knote *k
 		return NULL;
 	t->sys = sys;
 	t->kn = kn;
-	hrtimer_init(&t->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	t->timer.function = kq_timer_expired;
+	kq_hrtimer_setup(&t->timer, kq_timer_expired, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	return t;
 }
 
@@ -244,9 +244,8 @@ void kqsys_timer_start(struct kqsys_timer *t, long long first_ns,
 		absolute_realtime ? HRTIMER_MODE_ABS : HRTIMER_MODE_REL;
 
 	hrtimer_cancel(&t->timer);
-	hrtimer_init(&t->timer, absolute_realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC,
-		     mode);
-	t->timer.function = kq_timer_expired;
+	kq_hrtimer_setup(&t->timer, kq_timer_expired,
+			 absolute_realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, mode);
 	t->period = period_ns > 0 ?
 		ns_to_ktime(max_t(long long, period_ns, KQ_TIMER_MIN_PERIOD_NS)) : 0;
 	hrtimer_start(&t->timer, ns_to_ktime(first_ns), mode);
