@@ -50,17 +50,21 @@ modules_install:
 # runs every lane of KERNELS (Debian's 6.1, 6.12 and 7.2 as pinned in
 # selftests/vm/kernels.conf, then the 6.1 debug kernels: KASAN + lockdep +
 # kmemleak + KUnit, and KCSAN + KUnit); `make check KERNELS="6.1 7.2"` runs
-# a subset. The stress test runs STRESS_SECONDS in each lane.
+# a subset; the kcsan lane ends with its control (a deliberate race in a
+# stand-in module must fail a run). The stress test runs STRESS_SECONDS in each lane. DKMS then
+# builds for every supported kernel whose headers are installed.
 KERNELS ?= 6.1 6.12 7.2 debug kcsan
 STRESS_SECONDS ?= 8
 VM_TIMEOUT = $(shell echo $$((900 + 4 * $(STRESS_SECONDS))))
 check:
 	$(TOP)/shim/test-install.sh
-	$(TOP)/selftests/dkms-build.sh
 	@set -e; for k in $(KERNELS); do \
-		echo "==== lane $$k"; \
+		echo "==== lane $$k ($$(date +%T))"; \
 		$(TOP)/selftests/vm/run --kernel $$k --timeout $(VM_TIMEOUT) -- KQ_STRESS_SECONDS=$(STRESS_SECONDS) /selftests/run_all.sh; \
+		if [ $$k = kcsan ]; then $(TOP)/selftests/vm/kcsan-control.sh; fi; \
 	done
+	@# After the lanes, which installed their kernels' headers.
+	$(TOP)/selftests/dkms-build.sh
 
 # What the module's probes cost every process, module loaded vs not, in one
 # VM boot of BENCH_KERNEL (a lane of make check, 6.1 by default): figures, never a verdict. EVFILT_PROC's

@@ -157,8 +157,9 @@
  *   (dup) keeps its own knotes; a forked child closing its copy of the
  *   descriptor changes nothing. The knote holds a reference to the file
  *   only until then: the module never keeps a file open that its user has
- *   closed. Exceptions (Linux has no close hook; the module probes
- *   filp_close(), see README "How close() is seen"): dup2() of a
+ *   closed. This holds alike on every supported kernel (6.1 to 7.2).
+ *   Exceptions (Linux has no close hook; the module probes
+ *   locks_remove_posix(), see README "How close() is seen"): dup2() of a
  *   descriptor onto another one of the same open file keeps the target's
  *   knotes (FreeBSD removes them); an owner that shares its descriptor
  *   table with another process (clone CLONE_FILES without CLONE_THREAD)
