@@ -8,7 +8,7 @@
 #                            probes); --watch keeps one unrelated process
 #                            watched with NOTE_TRACK|EXIT|FORK|EXEC
 #   BENCH=/extra/bench_close pipe open+close (the close probe on
-#                            filp_close); --watch keeps 1000 pipes watched
+#                            locks_remove_posix); --watch keeps 1000 pipes watched
 #
 # Run from the host (top of the checkout): `make bench` (BENCH_ROUNDS,
 # BENCH_SECONDS, BENCH_SMP, BENCH_ACCEL; see the Makefile). It boots the
