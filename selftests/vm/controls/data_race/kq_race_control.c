@@ -3,7 +3,10 @@
  * A deliberate data race in module code, for the kcsan lane's control
  * (selftests/vm/kcsan-control.sh): two kthreads write one plain int on
  * different CPUs. KCSAN must report it and the VM harness must fail the
- * run, however it filters core-kernel races.
+ * run, however it filters core-kernel races. (Its name must not contain
+ * "csan_" or "tsan_": KCSAN drops stack frames whose "%ps" text does, so a
+ * module called kq_kcsan_control had its racing frame dropped from the
+ * report, which then looked like a core-kernel race.)
  */
 #include <linux/delay.h>
 #include <linux/kthread.h>
