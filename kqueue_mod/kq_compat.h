@@ -12,6 +12,7 @@
  *   sched_process_exit_group_dead   7.x               exit tracepoint passes group_dead
  *   task_exec_state                 7.x               dumpability left the mm
  *   unix_inq_len_declared           up to 6.x         prototype left <net/af_unix.h>
+ *   export_ns_identifier            up to 6.12        symbol namespaces became strings
  */
 #ifndef KQ_COMPAT_H
 #define KQ_COMPAT_H
@@ -116,6 +117,13 @@ static inline bool kq_task_dumpable(struct task_struct *task,
 #endif
 	return dumpable;
 }
+
+/* A symbol namespace for EXPORT_SYMBOL_NS_GPL() and MODULE_IMPORT_NS(). */
+#ifdef KQ_HAVE_EXPORT_NS_IDENTIFIER
+#define KQ_SYMBOL_NS(ns) ns
+#else
+#define KQ_SYMBOL_NS(ns) #ns
+#endif
 
 #ifndef KQ_HAVE_UNIX_INQ_LEN_DECLARED
 /* Still exported (EXPORT_SYMBOL_GPL, net/unix/af_unix.c); same prototype. */

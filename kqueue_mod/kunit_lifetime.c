@@ -12,6 +12,7 @@
 #include <linux/module.h>
 #include <uapi/linux/kqueue.h>
 
+#include "kq_compat.h"
 #include "kq_glue.h"
 #include "kq_kunit_hooks.h"
 
@@ -446,4 +447,4 @@ kunit_test_suite(kqueue_lifetime_suite);
 
 MODULE_LICENSE("Dual BSD/GPL");
 MODULE_DESCRIPTION("KUnit tests of kqueue.ko's knote lifetime");
-MODULE_IMPORT_NS(KQUEUE_KUNIT);
+MODULE_IMPORT_NS(KQ_SYMBOL_NS(KQUEUE_KUNIT));
