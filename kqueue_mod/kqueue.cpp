@@ -564,8 +564,15 @@ int Kqueue::scan_next(struct kevent *out, int max)
 		{
 			LockGuard guard(sys_);
 			wake_detacher = leave_flux_locked(kn);
-			/* Its source is gone: this was the last report. */
-			finished = kn->status & (Knote::NEUTERED | Knote::GONE);
+			/*
+			 * Its source is gone: this was the last report, unless
+			 * the source's last event came after deliver() (a
+			 * process exiting just after its NOTE_EXEC was read):
+			 * that re-queued the knote, and the next scan reports
+			 * it and drops the knote then.
+			 */
+			finished = (kn->status & (Knote::NEUTERED | Knote::GONE)) &&
+				   !(kn->status & Knote::QUEUED);
 			if (kn->status & Knote::CLOSED) {
 				/* Closed while evaluated: nothing after close(). */
 				n--;
