@@ -565,14 +565,15 @@ int Kqueue::scan_next(struct kevent *out, int max)
 			LockGuard guard(sys_);
 			wake_detacher = leave_flux_locked(kn);
 			/*
-			 * Its source is gone: this was the last report, unless
-			 * the source's last event came after deliver() (a
-			 * process exiting just after its NOTE_EXEC was read):
-			 * that re-queued the knote, and the next scan reports
-			 * it and drops the knote then.
+			 * Its source is gone: this was the last report if it
+			 * said so (EV_EOF: a neutered knote's, a gone process's
+			 * NOTE_EXIT). If the source went away after deliver()
+			 * (a process exiting just after its NOTE_EXEC was
+			 * read), the knote is queued again and the next scan
+			 * makes the last report and drops it.
 			 */
 			finished = (kn->status & (Knote::NEUTERED | Knote::GONE)) &&
-				   !(kn->status & Knote::QUEUED);
+				   (ev.flags & EV_EOF);
 			if (kn->status & Knote::CLOSED) {
 				/* Closed while evaluated: nothing after close(). */
 				n--;
