@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bench_close: the cost of opening and closing a pipe, to measure what
- * kqueue.ko's close probe (a kprobe on filp_close, fd_close.c) adds to
+ * kqueue.ko's close probe (a kprobe on locks_remove_posix, fd_close.c) adds to
  * every close() on the system, for processes that use no kqueue. Prints
  * figures, asserts nothing. Driven by overhead.sh (loaded vs unloaded).
  *
