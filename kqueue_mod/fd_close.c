@@ -90,7 +90,7 @@
 #define KQ_CLOSE_HASH_BITS 10
 
 struct kq_close_bucket {
-	spinlock_t lock;
+	raw_spinlock_t lock;	/* raw: the probe runs with preemption off */
 	struct hlist_head bindings;	/* writers hold lock; readers RCU */
 };
 
@@ -125,15 +125,18 @@ static bool kq_binding_closed_by(const struct kq_fd_binding *b,
 }
 
 /*
- * Hide the knote at once; drop the file now if no one is using it (the
- * final release then happens before close() returns, so e.g. a listening
- * socket's address is free again), else when the knote is detached.
+ * Hide the knote at once. If no one is using it, the closing task drops
+ * the file before close() returns to user space (the final release then
+ * happens as if no kqueue had watched it): true, b goes on the caller's
+ * list for kq_fd_queue_release(). Else the reap work drops it when the
+ * knote is detached.
  */
-static void kq_close_knote(struct kq_fd_binding *b)
+static bool kq_close_knote(struct kq_fd_binding *b)
 {
 	switch (kqcore_fd_closed(b->kn)) {
 	case KQCORE_FD_CLOSED_IDLE:
-		kq_fd_release_closed(b);
+		if (kq_fd_prepare_release(b))
+			return true;
 		fallthrough;
 	case KQCORE_FD_CLOSED_BUSY:
 		schedule_work(&b->sys->reap_work);
@@ -141,24 +144,33 @@ static void kq_close_knote(struct kq_fd_binding *b)
 	default:
 		break;	/* already closed, or its detacher drops the file */
 	}
+	return false;
 }
 
 static void kq_close_bindings(struct kq_close_bucket *bucket,
 			      struct file *file, struct files_struct *files)
 {
-	struct kq_fd_binding *b;
+	struct kq_fd_binding *b, *release = NULL;
 	struct hlist_node *next;
 
-	spin_lock(&bucket->lock);
+	raw_spin_lock(&bucket->lock);
 	hlist_for_each_entry_safe(b, next, &bucket->bindings, link) {
 		if (b->file != file || !kq_binding_closed_by(b, files))
 			continue;
 		hlist_del_init_rcu(&b->link);
-		if (b->state == KQ_BINDING_BOUND)
-			kq_close_knote(b);
+		if (b->state == KQ_BINDING_BOUND && kq_close_knote(b)) {
+			b->release_next = release;
+			release = b;
+		}
 		b->state = KQ_BINDING_CLOSED;
 	}
-	spin_unlock(&bucket->lock);
+	raw_spin_unlock(&bucket->lock);
+	/* Queued outside the lock: before 6.12 task_work_add() may allocate. */
+	while (release) {
+		b = release;
+		release = b->release_next;
+		kq_fd_queue_release(b);
+	}
 }
 
 static int kq_close_probe(struct kprobe *probe, struct pt_regs *regs)
@@ -206,9 +218,9 @@ void kq_fd_bind_hash(struct kq_fd_binding *b, struct kqsys *sys,
 	b->file = file;
 	b->files = current->files;
 	b->state = KQ_BINDING_BINDING;
-	spin_lock(&bucket->lock);
+	raw_spin_lock(&bucket->lock);
 	hlist_add_head_rcu(&b->link, &bucket->bindings);
-	spin_unlock(&bucket->lock);
+	raw_spin_unlock(&bucket->lock);
 }
 
 int kq_fd_bind_confirm(struct kq_fd_binding *b)
@@ -218,7 +230,7 @@ int kq_fd_bind_confirm(struct kq_fd_binding *b)
 
 	smp_mb();	/* the hash entry before the table read: see EV_ADD race */
 
-	spin_lock(&bucket->lock);
+	raw_spin_lock(&bucket->lock);
 	if (b->state == KQ_BINDING_CLOSED) {
 		err = -EBADF;
 	} else if (!kq_fd_maps_to(b->files, b->fd, b->file)) {
@@ -228,7 +240,7 @@ int kq_fd_bind_confirm(struct kq_fd_binding *b)
 	} else {
 		b->state = KQ_BINDING_BOUND;
 	}
-	spin_unlock(&bucket->lock);
+	raw_spin_unlock(&bucket->lock);
 	return err;
 }
 
@@ -243,11 +255,11 @@ void kq_fd_unbind(struct kq_fd_binding *b)
 {
 	struct kq_close_bucket *bucket = kq_close_bucket_of(b->file);
 
-	spin_lock(&bucket->lock);
+	raw_spin_lock(&bucket->lock);
 	if (!hlist_unhashed(&b->link))
 		hlist_del_init_rcu(&b->link);
 	b->state = KQ_BINDING_CLOSED;
-	spin_unlock(&bucket->lock);
+	raw_spin_unlock(&bucket->lock);
 }
 
 void kq_fd_reap_work(struct work_struct *work)
@@ -262,7 +274,7 @@ int kq_fd_close_init(void)
 	int i, err;
 
 	for (i = 0; i < ARRAY_SIZE(kq_close_hash); i++) {
-		spin_lock_init(&kq_close_hash[i].lock);
+		raw_spin_lock_init(&kq_close_hash[i].lock);
 		INIT_HLIST_HEAD(&kq_close_hash[i].bindings);
 	}
 	err = register_kprobe(&kq_close_kprobe);

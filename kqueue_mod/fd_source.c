@@ -30,7 +30,7 @@ struct kqsys_fd_wait;
 
 struct kqsys_fd {
 	/*
-	 * NULL once the close probe released it (kq_fd_release_closed); users
+	 * NULL once the closing task released it (kq_fd_close_work); users
 	 * outside the detach path take their own reference (kq_fd_get_file).
 	 */
 	struct file *file;
@@ -45,6 +45,8 @@ struct kqsys_fd {
 	struct list_head watchers_link;	/* in watched->watchers */
 	/* Found by the close probe under RCU (fd_close.c): freed after RCU. */
 	struct kq_fd_binding binding;
+	/* The closing task's release of file (kq_fd_prepare_release). */
+	struct kqsys_task_work close_work;
 	struct rcu_head rcu;
 };
 
@@ -282,23 +284,48 @@ void kqsys_fd_detach(struct kqsys_fd *src)
 }
 
 /*
- * The close probe, bucket lock held, the knote CLOSED and in nobody's flux:
- * drop the file now, in the closing task (its fput runs the final release
- * before close() returns to user space, as if no kqueue had watched it).
- * A kqueue file stays until the reap work detaches it: the nesting graph
- * needs kq_nesting_mutex, and a kqueue's address has no user to wait for.
+ * In the closing task before close() returns to user space (may sleep):
+ * leave the file's wait queues and drop the file, whose final release then
+ * runs before the return, as if no kqueue had watched it (a listening
+ * socket's address is free again, a pipe's writer sees EPIPE). Nothing can
+ * detach the knote meanwhile: the reap work is queued only here, and the
+ * kqueue's file is held. After queueing it, src may be gone.
  */
-bool kq_fd_release_closed(struct kq_fd_binding *binding)
+static void kq_fd_close_work(struct kqsys_task_work *work)
 {
-	struct kqsys_fd *src = container_of(binding, struct kqsys_fd, binding);
+	struct kqsys_fd *src = container_of(work, struct kqsys_fd, close_work);
+	struct kqsys *sys = src->sys;
 	struct file *file = src->file;
 
-	if (src->watched)
-		return false;
 	kq_fd_unregister(src);
 	WRITE_ONCE(src->file, NULL);
 	fput(file);
-	return true;
+	schedule_work(&sys->reap_work);
+}
+
+/*
+ * A kqueue file stays until the reap work detaches it: the nesting graph
+ * needs kq_nesting_mutex, and a kqueue's address has no user to wait for.
+ */
+bool kq_fd_prepare_release(struct kq_fd_binding *binding)
+{
+	struct kqsys_fd *src = container_of(binding, struct kqsys_fd, binding);
+
+	if (src->watched)
+		return false;
+	return !kq_task_work_prepare(src->sys, current, &src->close_work,
+				     kq_fd_close_work);
+}
+
+void kq_fd_queue_release(struct kq_fd_binding *binding)
+{
+	struct kqsys_fd *src = container_of(binding, struct kqsys_fd, binding);
+
+	if (!kq_task_work_queue(current, &src->close_work))
+		return;
+	/* Past its last task work: the reap work drops the file instead. */
+	schedule_work(&src->sys->reap_work);
+	kq_task_work_abandon(&src->close_work);
 }
 
 /*

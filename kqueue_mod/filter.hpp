@@ -59,10 +59,13 @@ private:
 
 /*
  * EVFILT_PROC's NOTE_TRACK step of a fork (filter_proc.cpp): give child a
- * knote like parent's and post NOTE_CHILD. parent is in flux; no sleeping.
+ * knote like parent's and post NOTE_CHILD. parent is in flux; any context.
  */
 int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
 		     bool *wake);
+/* NOTE_TRACK's reserve of children's knotes: kq->mutex held, may sleep. */
+int track_reserve_attach(Knote *kn);
+void track_reserve_detach(Knote *kn);
 
 /* The operations of filter, or nullptr if it is not implemented. */
 const FilterOps *filter_ops_for(s16 filter);

@@ -3,26 +3,72 @@
  * EVFILT_PROC: fork, exec and exit of a process, posted by the glue's
  * sched_process_* tracepoint probes (proc_source.c).
  *
- * The probes run in the watched process's own context with preemption
- * disabled and reach a knote through its watch, inside a tasks-trace read
- * section: the knote's and kqueue's memory stay valid until they leave it.
- * They touch a knote only under kq->lock and ignore it once WILL_DETACH
- * (its detacher then unhashes the watch) or GONE (the process already
- * exited) is set, so an event never lands on a knote being detached.
+ * The probes run in the watched process's own context, possibly with
+ * preemption disabled (always on PREEMPT_RT's terms: raw locks only, no
+ * allocation or freeing, wake-ups deferred to an irq_work), and reach a
+ * knote through its watch, inside a tasks-trace read section: the knote's
+ * and kqueue's memory stay valid until they leave it. They touch a knote
+ * only under kq->lock and ignore it once WILL_DETACH (its detacher then
+ * unhashes the watch) or GONE (the process already exited) is set, so an
+ * event never lands on a knote being detached.
  *
  * NOTE_TRACK (seed 000): the fork probe pins the parent's knote in flux,
- * drops kq->lock, allocates the child's knote and a separate NOTE_CHILD
- * knote without sleeping, hashes the child's watch (the child has not run
- * yet: nothing it does can be missed), and then, under kq->lock again,
- * hands both to the kqueue's adoption list unless the kqueue is closing.
- * Any failure turns into NOTE_TRACKERR on the parent's knote. The NOTE_CHILD
+ * takes a kit (the child's knote, a NOTE_CHILD knote and a blank watch,
+ * made beforehand in process context) from the knote's reserve, drops
+ * kq->lock, hashes the child's watch (the child has not run yet: nothing
+ * it does can be missed), and then, under kq->lock again, hands both
+ * knotes to the kqueue's adoption list unless the kqueue is closing. Any
+ * failure turns into NOTE_TRACKERR on the parent's knote. The NOTE_CHILD
  * knote is hidden from lookups and GONE from birth: reported once, never
  * merged with the child's own NOTE_EXIT.
+ *
+ * THE RESERVE. Each NOTE_TRACK knote keeps up to `target` kits, filled in
+ * process context by task work (kqsys_task_work_add) queued on the task
+ * that will next need them, which runs it before it returns to user space:
+ *
+ *   parent thread: fork() --probe: kit taken, fill queued on the parent--
+ *                  return to user space: fill (may sleep) -- next fork()
+ *   child:         created, watched, its knote has an empty reserve and a
+ *                  fill queued on the child -- first return to user space:
+ *                  fill -- its first instruction, its first fork()
+ *
+ * So a thread cannot fork faster than its reserve refills, and a child
+ * cannot fork before it has one. Only threads of one process forking at
+ * the same moment can find the reserve empty: that fork's child is
+ * reported with NOTE_TRACKERR (never lost silently) and the target
+ * doubles (up to track_target_max), so a process that forks from several
+ * threads is followed from then on. NOTE_TRACKERR otherwise means memory
+ * was short when the reserve was filled, or the per-user knote limit
+ * (charged when a kit is used).
+ *
+ * Ownership of a reserve: its knote's until the knote is detached; if a
+ * fill is queued then (fill_queued, kq->lock), the fill frees it. Both run
+ * under kq->mutex, so a fill that sees WILL_DETACH knows the detach is
+ * over. A queued fill holds a knote reference and the kqueue's file.
  */
 #include "filter.hpp"
 #include "kqueue.hpp"
 
 using namespace kq_errno;
+
+/* What one tracked fork uses up (the reserve, see THE RESERVE above). */
+struct TrackKit {
+	ListNode link;		/* TrackReserve::kits or ::shells */
+	Knote *tracker;		/* the child's knote */
+	Knote *note;		/* its NOTE_CHILD event */
+	struct kqsys_proc *watch;	/* blank */
+	TrackReserve *tracker_reserve;	/* the child's knote's, empty */
+};
+
+struct TrackReserve {
+	Knote *owner;
+	ListNode kits;		/* kq->lock: complete kits */
+	ListNode shells;	/* kq->lock: kits used up, or incomplete */
+	u32 count;		/* kq->lock: complete kits */
+	u32 target;		/* kq->lock */
+	bool fill_queued;	/* kq->lock: fill_work waits in some task */
+	struct kqsys_task_work fill_work;
+};
 
 namespace {
 
@@ -69,10 +115,17 @@ int proc_attach(Knote *kn)
 		return err;
 	kn->sfflags &= proc_requests;
 	kn->flags |= EV_CLEAR;
+	if (kn->sfflags & NOTE_TRACK) {
+		err = track_reserve_attach(kn);
+		if (err)
+			return err;
+	}
 	int status = 0;
 	err = kqsys_proc_attach(kn->handle(), kn->ident, &kn->source.proc, &status);
-	if (err < 0)
+	if (err < 0) {
+		track_reserve_detach(kn);
 		return err;
+	}
 	if (err == 1) {
 		bool queued;
 		{
@@ -92,6 +145,7 @@ int proc_attach(Knote *kn)
 void proc_detach(Knote *kn)
 {
 	kqsys_proc_detach(kn->source.proc);
+	track_reserve_detach(kn);
 }
 
 /* As FreeBSD for filters without f_touch: the new fflags replace the old. */
@@ -100,6 +154,11 @@ int proc_modify(Knote *kn, const struct kevent &change)
 	int err = check_fflags(change.fflags);
 	if (err)
 		return err;
+	if (change.fflags & NOTE_TRACK) {
+		err = track_reserve_attach(kn);
+		if (err)
+			return err;
+	}
 	LockGuard guard(kn->kq->sys());
 	kn->sfflags = change.fflags & proc_requests;
 	return 0;
@@ -145,13 +204,11 @@ const FilterOps child_note_ops = {
 	.ident_is_fd = false,
 };
 
-/* A knote of parent's kqueue for ident, as parent's knote would make it. */
-Knote *child_knote(const Knote *parent, const FilterOps *ops, u64 ident,
-		   u32 sfflags)
+/* kit memory made into a knote of parent's kqueue for ident, as parent's would be. */
+Knote *child_knote(Knote *mem, const Knote *parent, const FilterOps *ops,
+		   u64 ident, u32 sfflags)
 {
-	Knote *kn = parent->kq->new_knote(KQSYS_NO_WAIT);
-	if (!kn)
-		return nullptr;
+	Knote *kn = new (mem) Knote();
 	kn->kq = parent->kq;
 	kn->ops = ops;
 	kn->ident = ident;
@@ -163,44 +220,279 @@ Knote *child_knote(const Knote *parent, const FilterOps *ops, u64 ident,
 	return kn;
 }
 
-} // namespace
+/* ---- the NOTE_TRACK reserve -------------------------------------------- */
+
+constexpr u32 track_target_initial = 2;
+constexpr u32 track_target_max = 32;
+
+TrackReserve *new_reserve(Knote *owner)
+{
+	auto *r = static_cast<TrackReserve *>(
+		kqsys_zalloc(sizeof(TrackReserve), KQSYS_MAY_SLEEP));
+	if (!r)
+		return nullptr;
+	r = new (r) TrackReserve();
+	r->owner = owner;
+	r->target = track_target_initial;
+	return r;
+}
+
+void free_reserve(TrackReserve *r);
+
+/* A kit's parts, as far as they exist; the shell stays. May sleep. */
+void empty_kit(TrackKit *kit)
+{
+	if (kit->tracker)
+		Knote::discard(kit->tracker);
+	if (kit->note)
+		Knote::discard(kit->note);
+	if (kit->watch)
+		kqsys_proc_free(kit->watch);
+	if (kit->tracker_reserve)
+		free_reserve(kit->tracker_reserve);
+	kit->tracker = kit->note = nullptr;
+	kit->watch = nullptr;
+	kit->tracker_reserve = nullptr;
+}
+
+bool kit_complete(const TrackKit *kit)
+{
+	return kit->tracker && kit->note && kit->watch && kit->tracker_reserve;
+}
+
+/* Complete a kit; false if memory is short (it keeps what it got). May sleep. */
+bool fill_kit(TrackKit *kit)
+{
+	if (!kit->tracker)
+		kit->tracker = Knote::create(KQSYS_MAY_SLEEP);
+	if (!kit->note)
+		kit->note = Knote::create(KQSYS_MAY_SLEEP);
+	if (!kit->watch)
+		kit->watch = kqsys_proc_alloc();
+	if (!kit->tracker_reserve && kit->tracker)
+		kit->tracker_reserve = new_reserve(kit->tracker);
+	return kit_complete(kit);
+}
+
+void free_kits(ListNode *list)
+{
+	while (!list->empty()) {
+		TrackKit *kit = KQ_CONTAINER_OF(list->next, TrackKit, link);
+		kit->link.unlink();
+		empty_kit(kit);
+		kqsys_free(kit);
+	}
+}
+
+/* Nobody else can reach r any more. May sleep. */
+void free_reserve(TrackReserve *r)
+{
+	free_kits(&r->kits);
+	free_kits(&r->shells);
+	kqsys_free(r);
+}
 
 /*
- * The fork probe's NOTE_TRACK work, with parent in flux (kq->lock not
- * held, so parent cannot be detached). No sleeping: every allocation is
- * no-wait. On success (0) the two knotes belong to the kqueue, and *wake
- * says whether it must be woken; on failure nothing is left behind.
+ * Bring kn's reserve up to its target: kq->mutex held, kn attached. Stops
+ * early if memory is short; the forks that then find it empty report
+ * NOTE_TRACKERR. May sleep.
  */
-int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
-		     bool *wake)
+void fill_reserve(Knote *kn)
+{
+	kqsys_assert_mutex_held(kn->kq->sys());
+	TrackReserve *r = kn->track;
+	for (;;) {
+		TrackKit *kit = nullptr;
+		{
+			LockGuard guard(kn->kq->sys());
+			if (r->count >= r->target)
+				return;
+			if (!r->shells.empty()) {
+				kit = KQ_CONTAINER_OF(r->shells.next, TrackKit, link);
+				kit->link.unlink();
+			}
+		}
+		if (!kit) {
+			kit = static_cast<TrackKit *>(
+				kqsys_zalloc(sizeof(TrackKit), KQSYS_MAY_SLEEP));
+			if (!kit)
+				return;
+			kit = new (kit) TrackKit();
+		}
+		const bool complete = fill_kit(kit);
+		LockGuard guard(kn->kq->sys());
+		if (!complete) {
+			kit->link.insert_before(&r->shells);
+			return;
+		}
+		kit->link.insert_before(&r->kits);
+		r->count++;
+	}
+}
+
+/* The queued fill, in the task that will need the kits (see THE RESERVE). */
+void run_fill(struct kqsys_task_work *work)
+{
+	TrackReserve *r = KQ_CONTAINER_OF(work, TrackReserve, fill_work);
+	Knote *kn = r->owner;
+	Kqueue *kq = kn->kq;
+	{
+		MutexGuard guard(kq->sys());
+		bool detached;
+		{
+			LockGuard lock(kq->sys());
+			detached = kn->status & Knote::WILL_DETACH;
+			r->fill_queued = false;
+		}
+		if (detached)
+			free_reserve(r);	/* its detach left it to us */
+		else
+			fill_reserve(kn);
+	}
+	kq->put_knote(kn);
+}
+
+/*
+ * kq->lock held, kn not being detached (accepts_events, or not yet
+ * published): should a fill be queued? If so it is marked queued and
+ * holds a reference; the caller calls queue_fill() after the lock.
+ */
+bool want_fill_locked(Knote *kn)
+{
+	TrackReserve *r = kn->track;
+	if (r->fill_queued || r->count >= r->target)
+		return false;
+	r->fill_queued = true;
+	kn->kq->get_knote(kn);
+	return true;
+}
+
+/*
+ * Queue the fill want_fill_locked() asked for on task (nullptr: current);
+ * false if there is no task to run it (exiting, a kernel thread) or the
+ * kqueue is closing: the reserve then stays as it is. Any context; kn must
+ * not be detached meanwhile (the caller holds it in flux, or it is not
+ * published yet).
+ */
+bool queue_fill(Knote *kn, const struct kqsys_task *task)
+{
+	TrackReserve *r = kn->track;
+	if (!kqsys_task_work_add(kn->kq->sys(), task, &r->fill_work, run_fill))
+		return true;
+	{
+		LockGuard guard(kn->kq->sys());
+		r->fill_queued = false;
+	}
+	kn->kq->put_knote(kn);
+	return false;
+}
+
+/* kq->lock held: a complete kit, or nullptr (and the target grows). */
+TrackKit *take_kit_locked(TrackReserve *r)
+{
+	if (r->kits.empty()) {
+		r->target = kq_min(r->target * 2, track_target_max);
+		return nullptr;
+	}
+	TrackKit *kit = KQ_CONTAINER_OF(r->kits.next, TrackKit, link);
+	kit->link.unlink();
+	r->count--;
+	return kit;
+}
+
+/* kq->lock held: give back a kit the fork did not use up. */
+void return_kit_locked(TrackReserve *r, TrackKit *kit)
+{
+	if (kit_complete(kit)) {
+		kit->link.insert_before(&r->kits);
+		r->count++;
+	} else {
+		kit->link.insert_before(&r->shells);
+	}
+}
+
+} // namespace
+
+/* kq->mutex held (attach or modify): NOTE_TRACK wants a reserve. May sleep. */
+int track_reserve_attach(Knote *kn)
+{
+	if (!kn->track) {
+		TrackReserve *r = new_reserve(kn);
+		if (!r)
+			return -ENOMEM;
+		LockGuard guard(kn->kq->sys());
+		kn->track = r;
+	}
+	fill_reserve(kn);
+	return 0;
+}
+
+/* kq->mutex held, kn detached from its source (no probe reaches it). */
+void track_reserve_detach(Knote *kn)
+{
+	TrackReserve *r = kn->track;
+	if (!r)
+		return;
+	bool queued;
+	{
+		LockGuard guard(kn->kq->sys());
+		queued = r->fill_queued;
+		kn->track = nullptr;
+	}
+	if (!queued)
+		free_reserve(r);
+}
+
+namespace {
+
+/*
+ * Track child with kit (parent in flux, kq->lock not held). Allocates and
+ * frees nothing. On success (0) the kit's parts belong to the kqueue (an
+ * empty shell is left) and *wake says whether it must be woken; on
+ * failure the kit keeps whatever it can still give.
+ */
+int track_with_kit(Knote *parent, u32 sfflags, const struct kqsys_task *child,
+		   TrackKit *kit, bool *wake)
 {
 	Kqueue *kq = parent->kq;
+	struct kqsys *sys = kq->sys();
 	const s64 ident = kqsys_proc_pid_of(parent->source.proc, child);
 	if (ident <= 0)
 		return -ESRCH;
-	Knote *tracker = child_knote(parent, &proc_filter_ops, ident, sfflags);
-	Knote *note = child_knote(parent, &child_note_ops, ident, 0);
-	if (!tracker || !note) {
-		if (tracker)
-			kq->discard_knote(tracker);
-		if (note)
-			kq->discard_knote(note);
+	if (kqsys_charge(sys, KQSYS_CHARGE_KNOTE))
+		return -ENOMEM;
+	if (kqsys_charge(sys, KQSYS_CHARGE_KNOTE)) {
+		kqsys_uncharge(sys, KQSYS_CHARGE_KNOTE);
 		return -ENOMEM;
 	}
+	Knote *tracker = child_knote(kit->tracker, parent, &proc_filter_ops,
+				     ident, sfflags);
+	Knote *note = child_knote(kit->note, parent, &child_note_ops, ident, 0);
 	note->hidden = true;
 	note->proc_data = static_cast<s64>(parent->ident);
 	note->status = Knote::GONE;
+	tracker->track = kit->tracker_reserve;
 
-	int err = kqsys_proc_attach_child(parent->source.proc, child,
-					  tracker->handle(), &tracker->source.proc);
+	const int err = kqsys_proc_attach_child(parent->source.proc, child,
+						tracker->handle(), kit->watch);
 	if (err) {
-		kq->discard_knote(tracker);
-		kq->discard_knote(note);
+		kqsys_uncharge(sys, KQSYS_CHARGE_KNOTE);
+		kqsys_uncharge(sys, KQSYS_CHARGE_KNOTE);
 		return err;
 	}
+	tracker->source.proc = kit->watch;
+
+	/* The child fills its reserve before it runs: queued before anyone can detach tracker. */
+	bool fill;
+	{
+		LockGuard guard(sys);
+		fill = want_fill_locked(tracker);
+	}
+	if (fill)
+		fill = queue_fill(tracker, child);
 	bool adopted;
 	{
-		LockGuard guard(kq->sys());
+		LockGuard guard(sys);
 		adopted = kq->adopt_locked(tracker);
 		if (adopted) {
 			kq->adopt_locked(note);
@@ -209,12 +501,58 @@ int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
 	}
 	if (!adopted) {
 		/* The child's probes cannot have seen tracker: it has not run. */
-		kqsys_proc_detach(tracker->source.proc);
-		kq->put_knote(tracker);
-		kq->discard_knote(note);
+		kqsys_proc_detach(kit->watch);
+		kit->watch = nullptr;
+		kqsys_uncharge(sys, KQSYS_CHARGE_KNOTE);
+		if (fill) {
+			/* Its queued fill holds tracker; WILL_DETACH: it frees the reserve. */
+			{
+				LockGuard guard(sys);
+				tracker->status |= Knote::WILL_DETACH;
+			}
+			kit->tracker = nullptr;
+			kit->tracker_reserve = nullptr;
+			kq->put_knote(tracker);
+		} else {
+			kqsys_uncharge(sys, KQSYS_CHARGE_KNOTE);
+		}
 		return -EBADF;
 	}
+	kit->tracker = kit->note = nullptr;
+	kit->watch = nullptr;
+	kit->tracker_reserve = nullptr;
 	return 0;
+}
+
+} // namespace
+
+/*
+ * The fork probe's NOTE_TRACK step, with parent in flux (kq->lock not
+ * held, so parent cannot be detached): a kit from the reserve, whose
+ * refill is queued on the forking thread; what the fork did not use up
+ * goes back. Any context; allocates and frees nothing.
+ */
+int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
+		     bool *wake)
+{
+	TrackReserve *r = parent->track;
+	if (!r)
+		return -ENOMEM;
+	TrackKit *kit;
+	bool fill;
+	{
+		LockGuard guard(parent->kq->sys());
+		kit = take_kit_locked(r);
+		fill = want_fill_locked(parent);
+	}
+	if (fill)
+		queue_fill(parent, nullptr);
+	if (!kit)
+		return -ENOMEM;
+	const int err = track_with_kit(parent, sfflags, child, kit, wake);
+	LockGuard guard(parent->kq->sys());
+	return_kit_locked(r, kit);
+	return err;
 }
 
 const FilterOps proc_filter_ops = {
@@ -258,10 +596,10 @@ extern "C" void kqcore_proc_fork(struct kqcore_knote *handle,
 			wake_detacher = kq->leave_flux_locked(kn);
 		}
 		if (wake_detacher)
-			kqsys_flux_wake(kq->sys());
+			kqsys_flux_wake_deferred(kq->sys());
 	}
 	if (wake)
-		kqsys_wake(kq->sys());
+		kqsys_wake_deferred(kq->sys());
 }
 
 extern "C" void kqcore_proc_exec(struct kqcore_knote *handle)
@@ -273,7 +611,7 @@ extern "C" void kqcore_proc_exec(struct kqcore_knote *handle)
 		wake = accepts_events(kn) && record_locked(kn, NOTE_EXEC);
 	}
 	if (wake)
-		kqsys_wake(kn->kq->sys());
+		kqsys_wake_deferred(kn->kq->sys());
 }
 
 extern "C" void kqcore_proc_exit(struct kqcore_knote *handle, int status)
@@ -285,5 +623,5 @@ extern "C" void kqcore_proc_exit(struct kqcore_knote *handle, int status)
 		wake = accepts_events(kn) && record_exit_locked(kn, status);
 	}
 	if (wake)
-		kqsys_wake(kn->kq->sys());
+		kqsys_wake_deferred(kn->kq->sys());
 }

@@ -85,6 +85,7 @@
 
 class Kqueue;
 struct FilterOps;
+struct TrackReserve;
 
 struct Knote {
 	static constexpr u32 ACTIVE = 1u << 0;
@@ -126,6 +127,7 @@ struct Knote {
 	u32 proc_pending;	/* kq->lock: NOTE_* seen since the last report */
 	s32 proc_status;	/* kq->lock: wait status, with NOTE_EXIT */
 	s64 proc_data;		/* kq->lock: newest child (NOTE_FORK), parent (NOTE_CHILD) */
+	TrackReserve *track;	/* kq->lock: NOTE_TRACK's children (filter_proc.cpp) */
 	bool user_triggered;	/* kq->mutex */
 	/* What the last ready() found, for deliver() (kq->mutex). */
 	s64 ready_data;

@@ -13,6 +13,7 @@
  *   task_exec_state                 7.x               dumpability left the mm
  *   unix_inq_len_declared           up to 6.x         prototype left <net/af_unix.h>
  *   export_ns_identifier            up to 6.12        symbol namespaces became strings
+ *   task_work_no_alloc              6.12+             TWAF_NO_ALLOC: no KASAN stack allocation
  */
 #ifndef KQ_COMPAT_H
 #define KQ_COMPAT_H
@@ -22,6 +23,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/coredump.h>
+#include <linux/task_work.h>
 #include <linux/user_namespace.h>
 #include <net/af_unix.h>
 
@@ -82,10 +84,11 @@ static inline void kq_hrtimer_setup(struct hrtimer *timer,
  * If ns is not NULL, *ns is a counted reference to the user namespace in
  * which CAP_SYS_PTRACE still allows watching it (the caller puts it), or
  * NULL: 6.x keeps both in the mm (a task without one counts as dumpable, as
- * in ptrace_may_access()), 7.x in task->exec_state. Any context: takes
- * task_lock or RCU only.
+ * in ptrace_may_access()), 7.x in task->exec_state. Process context:
+ * task_lock (a sleeping lock on PREEMPT_RT) or RCU; locked false skips
+ * task_lock, for a task whose mm cannot change under the caller.
  */
-static inline bool kq_task_dumpable(struct task_struct *task,
+static inline bool kq_dumpable_from(struct task_struct *task, bool locked,
 				    struct user_namespace **ns)
 {
 	bool dumpable = true;
@@ -106,16 +109,52 @@ static inline bool kq_task_dumpable(struct task_struct *task,
 #else
 	struct mm_struct *mm;
 
-	task_lock(task);
-	mm = task->mm;
+	if (locked)
+		task_lock(task);
+	mm = READ_ONCE(task->mm);
 	if (mm) {
 		dumpable = get_dumpable(mm) == SUID_DUMP_USER;
 		if (ns)
 			*ns = get_user_ns(mm->user_ns);
 	}
-	task_unlock(task);
+	if (locked)
+		task_unlock(task);
 #endif
 	return dumpable;
+}
+
+static inline bool kq_task_dumpable(struct task_struct *task,
+				    struct user_namespace **ns)
+{
+	return kq_dumpable_from(task, true, ns);
+}
+
+/*
+ * The same for a child that has not run yet (the fork probe), without
+ * task_lock, a sleeping lock on PREEMPT_RT: until wake_up_new_task()
+ * nothing can change the child's mm or exec state.
+ */
+static inline bool kq_unstarted_task_dumpable(struct task_struct *task,
+					      struct user_namespace **ns)
+{
+	return kq_dumpable_from(task, false, ns);
+}
+
+/*
+ * Queue work to run in task before it returns to user space, from any
+ * context: where the kernel allows it, without letting KASAN allocate for
+ * its stack record (on PREEMPT_RT nothing may allocate with preemption off;
+ * the KASAN kernels before 6.12 here are not RT). 0, or -ESRCH if task is
+ * exiting.
+ */
+static inline int kq_task_work_add(struct task_struct *task,
+				   struct callback_head *work)
+{
+#ifdef KQ_HAVE_TASK_WORK_NO_ALLOC
+	return task_work_add(task, work, TWA_RESUME | TWAF_NO_ALLOC);
+#else
+	return task_work_add(task, work, TWA_RESUME);
+#endif
 }
 
 /* A symbol namespace for EXPORT_SYMBOL_NS_GPL() and MODULE_IMPORT_NS(). */

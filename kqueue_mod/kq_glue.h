@@ -4,6 +4,7 @@
 #define KQ_GLUE_H
 
 #include <linux/fs.h>
+#include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -16,7 +17,11 @@
 
 /* The kernel half of one kqueue; file->private_data of a /dev/kqueue file. */
 struct kqsys {
-	spinlock_t lock;		/* kq->lock, see kqueue.cpp LOCKING */
+	/*
+	 * kq->lock, see kqueue.cpp LOCKING. Raw: the close and process probes
+	 * take it with preemption off, where PREEMPT_RT allows no sleeping lock.
+	 */
+	raw_spinlock_t lock;
 	struct mutex mutex;		/* kq->mutex */
 	wait_queue_head_t waiters;	/* threads sleeping in kevent() */
 	wait_queue_head_t pollers;	/* poll/select/epoll and watching kqueues */
@@ -47,8 +52,17 @@ struct kqsys {
 	int visit_depth;
 	/* Detaches knotes whose descriptor was closed (fd_close.c). */
 	struct work_struct reap_work;
+	/*
+	 * The /dev/kqueue file (NULL for KUnit's kqueues): work queued to run
+	 * in a task (kqsys_task_work_add) holds it, and with it this module.
+	 */
+	struct file *file;
+	/* Wake-ups asked for by probes (services.c), done by wake_work. */
+	unsigned long deferred;
+	struct irq_work wake_work;
 	/* Freed after a tasks-trace grace period: probes may still hold it. */
 	struct rcu_head rcu;
+	struct work_struct free_work;
 };
 
 extern const struct file_operations kqueue_fops;
@@ -56,9 +70,26 @@ extern const struct file_operations kqueue_fops;
 /* Allocate and initialise the kernel half of a kqueue and its core. */
 struct kqsys *kqsys_create(void);
 void kqsys_destroy(struct kqsys *sys);
+/* At module load and unload (the workqueue that frees kqueues). */
+int kqsys_init(void);
+void kqsys_exit(void);
 
 /* Wake kevent() sleepers and pollers; nesting is the pollers.lock subclass. */
 void kqsys_wake_nested(struct kqsys *sys, u8 nesting);
+
+/*
+ * kqsys_task_work_add() in two steps, for a caller that must decide under
+ * a raw spinlock but may not queue there (before 6.12 task_work_add() may
+ * allocate for KASAN): prepare takes the kqueue's file (any context, no
+ * allocation; -ESRCH for a kernel thread, -EBADF if the kqueue is
+ * closing), queue hands the work to task (-ESRCH if it is past its last
+ * task work), abandon undoes a prepared work that was not queued.
+ */
+int kq_task_work_prepare(struct kqsys *sys, struct task_struct *task,
+			 struct kqsys_task_work *work,
+			 void (*fn)(struct kqsys_task_work *work));
+int kq_task_work_queue(struct task_struct *task, struct kqsys_task_work *work);
+void kq_task_work_abandon(struct kqsys_task_work *work);
 
 /* Per-user limits (limits.c). */
 struct kq_user;
@@ -82,6 +113,7 @@ enum kq_binding_state {
 
 struct kq_fd_binding {
 	struct hlist_node link;
+	struct kq_fd_binding *release_next;	/* the close probe's own list */
 	struct file *file;
 	struct files_struct *files;	/* identity only, never dereferenced */
 	struct kqsys *sys;
@@ -106,11 +138,16 @@ int kq_fd_bind_confirm(struct kq_fd_binding *b);
 void kq_fd_unbind(struct kq_fd_binding *b);
 void kq_fd_reap_work(struct work_struct *work);
 /*
- * fd_source.c, for the probe (bucket lock held, knote CLOSED and idle):
- * unregister from the file's wait queues and drop the file now; false if
- * it must wait for the reap work (a kqueue file).
+ * fd_source.c, for the probe, whose closing task is to release the file
+ * of a knote it found CLOSED and idle before close() returns to user
+ * space. prepare (bucket lock held): false if it cannot (a kernel thread,
+ * a kqueue closing, a kqueue file, whose graph edge needs the reap work);
+ * then the reap work must be queued. queue (after the bucket lock, any
+ * context): hands the release to the closing task, which then queues the
+ * reap work itself.
  */
-bool kq_fd_release_closed(struct kq_fd_binding *b);
+bool kq_fd_prepare_release(struct kq_fd_binding *b);
+void kq_fd_queue_release(struct kq_fd_binding *b);
 
 static inline bool kq_owned_by_current(const struct kqsys *sys)
 {

@@ -52,7 +52,11 @@ int kqsys_charge(struct kqsys *sys, enum kqsys_charge what);
 void kqsys_uncharge(struct kqsys *sys, enum kqsys_charge what);
 
 /* ---- the kqueue's locks (see the LOCKING block in kqueue.cpp) ---------- */
-/* kq->lock: irq-safe spinlock; returns the saved irq flags. Any context. */
+/*
+ * kq->lock: irq-safe raw spinlock; returns the saved irq flags. Any
+ * context. Held only for short bookkeeping: nothing that sleeps on
+ * PREEMPT_RT (wait-queue locks, allocation, freeing) happens under it.
+ */
 unsigned long kqsys_lock(struct kqsys *sys);
 void kqsys_unlock(struct kqsys *sys, unsigned long flags);
 void kqsys_assert_locked(struct kqsys *sys);
@@ -63,17 +67,39 @@ void kqsys_assert_mutex_held(struct kqsys *sys);
 
 /*
  * Wake threads sleeping in kevent() on this kqueue and its pollers
- * (poll/select/epoll, other kqueues). Any context, kq->lock NOT held.
+ * (poll/select/epoll, other kqueues). Any context where a wait queue's lock
+ * may be taken (on PREEMPT_RT not with preemption off), kq->lock NOT held.
  */
 void kqsys_wake(struct kqsys *sys);
+/*
+ * The same, and kqsys_flux_wake(), for the process probes: done soon after
+ * from an irq_work, so any context (preemption or interrupts off).
+ */
+void kqsys_wake_deferred(struct kqsys *sys);
+void kqsys_flux_wake_deferred(struct kqsys *sys);
+
+/* ---- work a task does before it returns to user space ------------------- */
+struct kqsys_task_work {
+	void *opaque[4];
+};
+/*
+ * Have task (NULL: the current one) call fn(work) in process context
+ * before it next returns to user space (or as it exits), keeping the
+ * kqueue (its file, and this module) alive until fn returns. work is
+ * caller's storage, untouched by the glue once fn runs (fn may free it).
+ * Any context. -ESRCH: the task cannot run it (exiting, a kernel thread);
+ * -EBADF: the kqueue is being closed.
+ */
+int kqsys_task_work_add(struct kqsys *sys, const struct kqsys_task *task,
+			struct kqsys_task_work *work,
+			void (*fn)(struct kqsys_task_work *work));
 
 /* ---- in-flux knotes (see knote.hpp) -------------------------------------- */
 /*
- * Sleep until kqsys_flux_wake(); called with kq->lock held (flags as from
- * kqsys_lock), returns with it held again. The caller re-checks its
- * condition in a loop. May sleep.
+ * Sleep until *influx (a knote's flux count, lowered under kq->lock before
+ * each kqsys_flux_wake) is zero. kq->lock NOT held. May sleep.
  */
-unsigned long kqsys_flux_wait(struct kqsys *sys, unsigned long flags);
+void kqsys_flux_wait(struct kqsys *sys, const unsigned int *influx);
 /* Wake every kqsys_flux_wait() sleeper of sys. Any context. */
 void kqsys_flux_wake(struct kqsys *sys);
 
@@ -159,13 +185,21 @@ void kqsys_proc_detach(struct kqsys_proc *watch);
 long long kqsys_proc_pid_of(const struct kqsys_proc *watch,
 			    const struct kqsys_task *child);
 /*
- * From the fork probe (no sleeping): watch child for kn, with the rights
- * and pid namespace of parent. -EPERM if those rights do not cover the
- * child, -ENOMEM (also when the force_trackerr parameter is set).
+ * A watch for a NOTE_TRACK child, made ahead of the fork (the probe may
+ * not allocate): blank until kqsys_proc_attach_child() fills it. May sleep.
+ */
+struct kqsys_proc *kqsys_proc_alloc(void);
+/* Free a blank watch (never attached). May sleep. */
+void kqsys_proc_free(struct kqsys_proc *blank);
+/*
+ * From the fork probe (any context; nothing allocated, no sleeping lock):
+ * make blank watch child for kn, with the rights and pid namespace of
+ * parent. -EPERM if those rights do not cover the child, -ENOMEM when the
+ * force_trackerr parameter is set; blank stays blank on failure.
  */
 int kqsys_proc_attach_child(const struct kqsys_proc *parent,
 			    const struct kqsys_task *child,
-			    struct kqcore_knote *kn, struct kqsys_proc **out);
+			    struct kqcore_knote *kn, struct kqsys_proc *blank);
 
 /* ---- entry points of the core, called by the glue ------------------------ */
 /* A new kqueue for sys, or NULL (ENOMEM). May sleep. */
@@ -210,9 +244,10 @@ void kqcore_reap_closed(struct kqcore *kq);
 int kqcore_timer_expired(struct kqcore_knote *kn, unsigned long long n);
 
 /*
- * The probes of a watched process, inside a tasks-trace read section, with
- * preemption disabled: they wake the kqueue themselves. fork: the process
- * forked child (NOTE_FORK, NOTE_TRACK); exec: it completed an execve; exit:
+ * The probes of a watched process, inside a tasks-trace read section,
+ * possibly with preemption disabled: raw locks only, no allocation, and
+ * deferred wake-ups. fork: the process forked child (NOTE_FORK,
+ * NOTE_TRACK); child has not run yet. exec: it completed an execve; exit:
  * its last thread exits with the wait status.
  */
 void kqcore_proc_fork(struct kqcore_knote *kn, const struct kqsys_task *child);

@@ -289,12 +289,13 @@ void Kqueue::finish_detach(Knote *kn)
 	put_knote(kn);
 }
 
+/* influx is written under kq->lock and read locklessly by a detacher waiting for 0. */
 bool Kqueue::enter_flux_locked(Knote *kn)
 {
 	kqsys_assert_locked(sys_);
 	if (kn->status & Knote::WILL_DETACH)
 		return false;
-	kn->influx++;
+	store_relaxed(kn->influx, kn->influx + 1);
 	return true;
 }
 
@@ -302,7 +303,8 @@ bool Kqueue::enter_flux_locked(Knote *kn)
 bool Kqueue::leave_flux_locked(Knote *kn)
 {
 	kqsys_assert_locked(sys_);
-	return --kn->influx == 0 && (kn->status & Knote::WILL_DETACH);
+	store_relaxed(kn->influx, kn->influx - 1);
+	return kn->influx == 0 && (kn->status & Knote::WILL_DETACH);
 }
 
 void Kqueue::leave_flux(Knote *kn)
@@ -323,15 +325,17 @@ void Kqueue::leave_flux(Knote *kn)
  */
 bool Kqueue::claim_detach(Knote *kn)
 {
-	unsigned long flags = kqsys_lock(sys_);
-	if (kn->status & Knote::WILL_DETACH) {
-		kqsys_unlock(sys_, flags);
-		return false;
+	bool in_flux;
+	{
+		LockGuard guard(sys_);
+		if (kn->status & Knote::WILL_DETACH)
+			return false;
+		kn->status |= Knote::WILL_DETACH;
+		in_flux = kn->influx != 0;
 	}
-	kn->status |= Knote::WILL_DETACH;
-	while (kn->influx)
-		flags = kqsys_flux_wait(sys_, flags);
-	kqsys_unlock(sys_, flags);
+	/* No new flux can start: the count only goes down from here. */
+	if (in_flux)
+		kqsys_flux_wait(sys_, &kn->influx);
 	return true;
 }
 

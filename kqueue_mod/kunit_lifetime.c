@@ -374,6 +374,39 @@ static void tracked_fork_adopts_child_and_posts_note_child(struct kunit *test)
 	kthread_stop(child);
 }
 
+/*
+ * NOTE_TRACK's reserve: the fork probe allocates nothing, it takes kits
+ * made beforehand. A kernel thread (this test) never returns to user
+ * space to refill them, so forks past the reserve's two kits find it
+ * empty: NOTE_TRACKERR's error, nothing allocated in the probe.
+ */
+static void tracked_forks_past_the_reserve_fail_without_allocating(struct kunit *test)
+{
+	struct kqsys *sys = kqsys_create();
+	pid_t self = task_tgid_nr(current);
+	struct task_struct *child[3];
+	struct kqcore_knote *parent;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, sys);
+	for (i = 0; i < 3; i++) {
+		child[i] = fresh_child(test);
+		KUNIT_ASSERT_NOT_NULL(test, child[i]);
+	}
+	KUNIT_ASSERT_EQ(test, apply(sys, self, EVFILT_PROC, EV_ADD, NOTE_TRACK), 0);
+	parent = kqtest_find(sys->core, self, EVFILT_PROC);
+	KUNIT_ASSERT_NOT_NULL(test, parent);
+	KUNIT_ASSERT_TRUE(test, kqtest_enter_flux(parent));
+	KUNIT_EXPECT_EQ(test, kqtest_track_child(parent, child[0]), 0);
+	KUNIT_EXPECT_EQ(test, kqtest_track_child(parent, child[1]), 0);
+	KUNIT_EXPECT_EQ(test, kqtest_track_child(parent, child[2]), -ENOMEM);
+	kqtest_leave_flux(parent);
+	kqtest_put(parent);
+	kqsys_destroy(sys);
+	for (i = 0; i < 3; i++)
+		kthread_stop(child[i]);
+}
+
 static int destroy_kqueue(void *sys)
 {
 	kqsys_destroy(sys);
@@ -435,6 +468,7 @@ static struct kunit_case kqueue_lifetime_cases[] = {
 	KUNIT_CASE(neuter_waits_for_running_filter_call),
 	KUNIT_CASE(tracked_fork_adopts_child_and_posts_note_child),
 	KUNIT_CASE(closing_kqueue_adopts_no_tracked_child),
+	KUNIT_CASE(tracked_forks_past_the_reserve_fail_without_allocating),
 	{}
 };
 

@@ -43,6 +43,7 @@ static int kq_open(struct inode *inode, struct file *file)
 	if (!sys)
 		return -ENOMEM;
 	file->private_data = sys;
+	sys->file = file;
 	return nonseekable_open(inode, file);
 }
 
@@ -303,9 +304,12 @@ static int __init kq_init(void)
 	int err;
 
 	kq_limits_init();
-	err = kq_fd_close_init();
+	err = kqsys_init();
 	if (err)
 		return err;
+	err = kq_fd_close_init();
+	if (err)
+		goto out_sys;
 	err = kq_proc_init();
 	if (err)
 		goto out_close;
@@ -318,6 +322,8 @@ out_proc:
 	kq_proc_exit();
 out_close:
 	kq_fd_close_exit();
+out_sys:
+	kqsys_exit();
 	return err;
 }
 
@@ -328,6 +334,7 @@ static void __exit kq_exit(void)
 	kq_fd_close_exit();
 	/* Knotes and kqueues are freed after a tasks-trace grace period. */
 	rcu_barrier_tasks_trace();
+	kqsys_exit();
 }
 
 module_init(kq_init);

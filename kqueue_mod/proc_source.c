@@ -13,15 +13,21 @@
  * struct pid.
  *
  * PROBES run in the task concerned (the parent for fork), with preemption
- * disabled: they never sleep and allocate only with GFP_NOWAIT. A process
- * nobody watches costs one lockless look at its bucket's head. Otherwise
- * the probe walks the bucket inside rcu_read_lock_trace(): watches, knotes
- * and kqueues are all freed after a tasks-trace grace period, so whatever
- * the walk finds stays valid until it leaves the section.
+ * disabled up to 6.12 (the tracepoint's own protection; 7.x calls them
+ * preemptible). So that the same code is valid on PREEMPT_RT, where
+ * spinlock_t and wait-queue locks sleep and nothing may be allocated or
+ * freed with preemption off, they take raw spinlocks only, allocate
+ * nothing (NOTE_TRACK children come from a reserve made in process
+ * context, filter_proc.cpp), free only through call_rcu_tasks_trace(), and
+ * leave wake-ups to an irq_work (kqsys_wake_deferred). A process nobody
+ * watches costs one lockless look at its bucket's head. Otherwise the
+ * probe walks the bucket inside rcu_read_lock_trace(): watches, knotes and
+ * kqueues are all freed after a tasks-trace grace period, so whatever the
+ * walk finds stays valid until it leaves the section.
  *
- * LOCKING: a bucket's lock guards its list and whether a watch is hashed.
- * It is a leaf and never held with kq->lock (or any other lock of ours);
- * readers use RCU list primitives only.
+ * LOCKING: a bucket's lock (raw) guards its list and whether a watch is
+ * hashed. It is a leaf and never held with kq->lock (or any other lock of
+ * ours); readers use RCU list primitives only.
  *
  * EXIT: do_exit() decrements signal->live before the exit probe, so the
  * probe of the last thread sees 0 (a thread exiting at the same moment may
@@ -81,7 +87,7 @@ struct kqsys_proc {
 #define KQ_PROC_HASH_BITS 8
 
 struct kq_proc_bucket {
-	spinlock_t lock;
+	raw_spinlock_t lock;
 	struct hlist_head head;
 };
 
@@ -96,9 +102,9 @@ static void kq_proc_hash(struct kqsys_proc *watch)
 {
 	struct kq_proc_bucket *b = kq_proc_bucket_of(watch->pid);
 
-	spin_lock(&b->lock);
+	raw_spin_lock(&b->lock);
 	hlist_add_head_rcu(&watch->node, &b->head);
-	spin_unlock(&b->lock);
+	raw_spin_unlock(&b->lock);
 }
 
 /* Idempotent: the exit probe and the detacher may both unhash a watch. */
@@ -106,10 +112,10 @@ static void kq_proc_unhash(struct kqsys_proc *watch)
 {
 	struct kq_proc_bucket *b = kq_proc_bucket_of(watch->pid);
 
-	spin_lock(&b->lock);
+	raw_spin_lock(&b->lock);
 	if (!hlist_unhashed(&watch->node))
 		hlist_del_init_rcu(&watch->node);
-	spin_unlock(&b->lock);
+	raw_spin_unlock(&b->lock);
 }
 
 static void kq_proc_free_rcu(struct rcu_head *rcu)
@@ -163,11 +169,11 @@ static bool kq_rights_cover(const struct kq_watch_rights *rights,
 }
 
 /*
- * May rights watch target? Any context (the fork probe asks for a child
- * that has not run yet).
+ * May rights watch target? unstarted: target is a child that has not run
+ * yet (the fork probe: any context, no sleeping lock); else process context.
  */
 static bool kq_rights_allow(const struct kq_watch_rights *rights,
-			    struct task_struct *target)
+			    struct task_struct *target, bool unstarted)
 {
 	const struct cred *tcred;
 	struct user_namespace *ns;
@@ -181,7 +187,8 @@ static bool kq_rights_allow(const struct kq_watch_rights *rights,
 	if (!allowed)
 		return false;
 
-	if (!kq_task_dumpable(target, &ns))
+	if (!(unstarted ? kq_unstarted_task_dumpable(target, &ns) :
+			  kq_task_dumpable(target, &ns)))
 		allowed = kq_rights_cover(rights, ns);
 	if (ns)
 		put_user_ns(ns);
@@ -232,18 +239,18 @@ static int kq_rights_init(struct kq_watch_rights *rights,
 	rights->uid = current_uid();
 	rights->euid = current_euid();
 	rights->ptrace_ns = NULL;
-	if (same_thread_group(target, current) || kq_rights_allow(rights, target))
+	if (same_thread_group(target, current) || kq_rights_allow(rights, target, false))
 		return 0;
 
 	kq_rights_try_ns(rights, kq_task_cred_ns(target));
-	if (kq_rights_allow(rights, target))
+	if (kq_rights_allow(rights, target, false))
 		return 0;
 	if (rights->ptrace_ns) {
 		put_user_ns(rights->ptrace_ns);
 		rights->ptrace_ns = NULL;
 	}
 	kq_rights_try_ns(rights, kq_task_dumpable_ns(target));
-	if (kq_rights_allow(rights, target))
+	if (kq_rights_allow(rights, target, false))
 		return 0;
 	if (rights->ptrace_ns) {
 		put_user_ns(rights->ptrace_ns);
@@ -330,27 +337,32 @@ long long kqsys_proc_pid_of(const struct kqsys_proc *watch,
 	return pid_nr_ns(task_tgid(task), watch->pid_ns);
 }
 
+struct kqsys_proc *kqsys_proc_alloc(void)
+{
+	return kzalloc(sizeof(struct kqsys_proc), GFP_KERNEL_ACCOUNT);
+}
+
+void kqsys_proc_free(struct kqsys_proc *blank)
+{
+	kfree(blank);
+}
+
 int kqsys_proc_attach_child(const struct kqsys_proc *parent,
 			    const struct kqsys_task *child,
-			    struct kqcore_knote *kn, struct kqsys_proc **out)
+			    struct kqcore_knote *kn, struct kqsys_proc *watch)
 {
 	struct task_struct *task = (struct task_struct *)child;
-	struct kqsys_proc *watch;
 
 	if (READ_ONCE(force_trackerr))
 		return -ENOMEM;
-	if (!kq_rights_allow(&parent->rights, task))
+	if (!kq_rights_allow(&parent->rights, task, true))
 		return -EPERM;
-	watch = kzalloc(sizeof(*watch), GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT);
-	if (!watch)
-		return -ENOMEM;
 	watch->pid = get_pid(task_tgid(task));
 	watch->pid_ns = get_pid_ns(parent->pid_ns);
 	watch->rights = parent->rights;
 	if (watch->rights.ptrace_ns)
 		get_user_ns(watch->rights.ptrace_ns);
 	watch->knote = kn;
-	*out = watch;
 	kq_proc_hash(watch);
 	return 0;
 }
@@ -464,7 +476,7 @@ int kq_proc_init(void)
 	int i, err;
 
 	for (i = 0; i < ARRAY_SIZE(kq_proc_table); i++) {
-		spin_lock_init(&kq_proc_table[i].lock);
+		raw_spin_lock_init(&kq_proc_table[i].lock);
 		INIT_HLIST_HEAD(&kq_proc_table[i].head);
 	}
 	for_each_kernel_tracepoint(kq_find_tracepoint, NULL);

@@ -4,6 +4,7 @@
  * high-resolution timers. See kq_services.h for the contract of each.
  */
 #include <linux/hrtimer.h>
+#include <linux/irq_work.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/poll.h>
@@ -11,6 +12,8 @@
 #include <linux/mm.h>
 #include <linux/rcupdate_trace.h>
 #include <linux/sched.h>
+#include <linux/task_work.h>
+#include <linux/workqueue.h>
 
 #include "kq_compat.h"
 #include "kq_glue.h"
@@ -31,13 +34,13 @@ unsigned long kqsys_lock(struct kqsys *sys)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&sys->lock, flags);
+	raw_spin_lock_irqsave(&sys->lock, flags);
 	return flags;
 }
 
 void kqsys_unlock(struct kqsys *sys, unsigned long flags)
 {
-	spin_unlock_irqrestore(&sys->lock, flags);
+	raw_spin_unlock_irqrestore(&sys->lock, flags);
 }
 
 void kqsys_assert_locked(struct kqsys *sys)
@@ -84,6 +87,110 @@ void kqsys_wake(struct kqsys *sys)
 	kqsys_wake_nested(sys, 0);
 }
 
+/*
+ * Wake-ups asked for by the process probes, which may run with preemption
+ * off: on PREEMPT_RT a wait queue's lock sleeps, so they are done by an
+ * irq_work (hard interrupt on other kernels, the irq_work thread on RT).
+ */
+enum { KQ_DEFER_WAKE, KQ_DEFER_FLUX_WAKE };
+
+static void kq_run_deferred_wakes(struct irq_work *work)
+{
+	struct kqsys *sys = container_of(work, struct kqsys, wake_work);
+
+	if (test_and_clear_bit(KQ_DEFER_FLUX_WAKE, &sys->deferred))
+		wake_up_all(&sys->flux_waiters);
+	if (test_and_clear_bit(KQ_DEFER_WAKE, &sys->deferred))
+		kqsys_wake(sys);
+}
+
+/* A set bit means the irq_work is queued and has not yet taken it. */
+static void kq_defer(struct kqsys *sys, int what)
+{
+	if (!test_and_set_bit(what, &sys->deferred))
+		irq_work_queue(&sys->wake_work);
+}
+
+void kqsys_wake_deferred(struct kqsys *sys)
+{
+	kq_defer(sys, KQ_DEFER_WAKE);
+}
+
+void kqsys_flux_wake_deferred(struct kqsys *sys)
+{
+	kq_defer(sys, KQ_DEFER_FLUX_WAKE);
+}
+
+/* ---- work in a task before it returns to user space ------------------------ */
+
+struct kqsys_task_work_impl {
+	struct callback_head head;
+	void (*fn)(struct kqsys_task_work *work);
+	struct file *kqueue_file;
+};
+static_assert(sizeof(struct kqsys_task_work_impl) == sizeof(struct kqsys_task_work));
+
+static void kq_task_work_run(struct callback_head *head)
+{
+	struct kqsys_task_work_impl *w =
+		container_of(head, struct kqsys_task_work_impl, head);
+	struct file *kqueue_file = w->kqueue_file;
+
+	w->fn((struct kqsys_task_work *)w);	/* may free w */
+	/*
+	 * The kqueue's file holds this module: dropped last, and from task
+	 * context the final fput runs later, in the kernel's own code.
+	 */
+	fput(kqueue_file);
+}
+
+int kq_task_work_prepare(struct kqsys *sys, struct task_struct *task,
+			 struct kqsys_task_work *work,
+			 void (*fn)(struct kqsys_task_work *work))
+{
+	struct kqsys_task_work_impl *w = (struct kqsys_task_work_impl *)work;
+	struct file *kqueue_file = NULL;
+
+	/* A kernel thread never returns to user space to run it. */
+	if (task->flags & PF_KTHREAD)
+		return -ESRCH;
+	rcu_read_lock();
+	if (sys->file)
+		kqueue_file = kq_get_file_in_slot(&sys->file);
+	rcu_read_unlock();
+	if (!kqueue_file)
+		return -EBADF;	/* the kqueue is being closed */
+	w->fn = fn;
+	w->kqueue_file = kqueue_file;
+	init_task_work(&w->head, kq_task_work_run);
+	return 0;
+}
+
+int kq_task_work_queue(struct task_struct *task, struct kqsys_task_work *work)
+{
+	return kq_task_work_add(task, &((struct kqsys_task_work_impl *)work)->head);
+}
+
+void kq_task_work_abandon(struct kqsys_task_work *work)
+{
+	fput(((struct kqsys_task_work_impl *)work)->kqueue_file);
+}
+
+int kqsys_task_work_add(struct kqsys *sys, const struct kqsys_task *task,
+			struct kqsys_task_work *work,
+			void (*fn)(struct kqsys_task_work *work))
+{
+	struct task_struct *target = task ? (struct task_struct *)task : current;
+	int err = kq_task_work_prepare(sys, target, work, fn);
+
+	if (err)
+		return err;
+	err = kq_task_work_queue(target, work);
+	if (err)
+		kq_task_work_abandon(work);
+	return err;
+}
+
 struct kqsys *kqsys_create(void)
 {
 	struct kqsys *sys = kzalloc(sizeof(*sys), GFP_KERNEL_ACCOUNT);
@@ -95,8 +202,9 @@ struct kqsys *kqsys_create(void)
 		kfree(sys);
 		return NULL;
 	}
-	spin_lock_init(&sys->lock);
+	raw_spin_lock_init(&sys->lock);
 	mutex_init(&sys->mutex);
+	init_irq_work(&sys->wake_work, kq_run_deferred_wakes);
 	init_waitqueue_head(&sys->waiters);
 	init_waitqueue_head(&sys->pollers);
 	init_waitqueue_head(&sys->flux_waiters);
@@ -113,20 +221,45 @@ struct kqsys *kqsys_create(void)
 	return sys;
 }
 
-static void kqsys_free_rcu(struct rcu_head *rcu)
-{
-	struct kqsys *sys = container_of(rcu, struct kqsys, rcu);
+/* Frees kqueues: their last step waits for an irq_work, which may sleep. */
+static struct workqueue_struct *kq_free_wq;
 
+static void kqsys_free_work(struct work_struct *work)
+{
+	struct kqsys *sys = container_of(work, struct kqsys, free_work);
+
+	irq_work_sync(&sys->wake_work);
 	kqcore_free(sys->core);
 	put_pid(sys->owner);
 	kq_user_put(sys->user);
 	kfree(sys);
 }
 
+static void kqsys_free_rcu(struct rcu_head *rcu)
+{
+	struct kqsys *sys = container_of(rcu, struct kqsys, rcu);
+
+	INIT_WORK(&sys->free_work, kqsys_free_work);
+	queue_work(kq_free_wq, &sys->free_work);
+}
+
+int kqsys_init(void)
+{
+	kq_free_wq = alloc_workqueue("kqueue_free", WQ_UNBOUND, 0);
+	return kq_free_wq ? 0 : -ENOMEM;
+}
+
+/* After rcu_barrier_tasks_trace(): every kqueue's free is queued. */
+void kqsys_exit(void)
+{
+	destroy_workqueue(kq_free_wq);
+}
+
 /*
  * A process probe that found one of this kqueue's knotes before it was
- * detached may still take kq->lock and wake the wait queues until its
- * tasks-trace read section ends: free after a grace period.
+ * detached may still take kq->lock and queue the deferred wake-ups until
+ * its tasks-trace read section ends: free after a grace period, and after
+ * the irq_work it may have queued.
  */
 void kqsys_destroy(struct kqsys *sys)
 {
@@ -138,18 +271,16 @@ void kqsys_destroy(struct kqsys *sys)
 
 /* ---- in-flux waits ------------------------------------------------------- */
 
-unsigned long kqsys_flux_wait(struct kqsys *sys, unsigned long flags)
+/*
+ * kq->lock is raw and the wait queue's lock is not (it sleeps on
+ * PREEMPT_RT), so the waiter cannot queue itself under kq->lock: it waits
+ * for the count it read there to reach zero, which wait_event() re-checks
+ * after queueing, and every holder lowers it under kq->lock before waking.
+ */
+void kqsys_flux_wait(struct kqsys *sys, const unsigned int *influx)
 {
-	DEFINE_WAIT(wait);
-
-	lockdep_assert_held(&sys->lock);
-	/* Queued before the unlock: a wake after it cannot be missed. */
-	prepare_to_wait(&sys->flux_waiters, &wait, TASK_UNINTERRUPTIBLE);
-	spin_unlock_irqrestore(&sys->lock, flags);
-	schedule();
-	finish_wait(&sys->flux_waiters, &wait);
-	spin_lock_irqsave(&sys->lock, flags);
-	return flags;
+	lockdep_assert_not_held(&sys->lock);
+	wait_event(sys->flux_waiters, READ_ONCE(*influx) == 0);
 }
 
 void kqsys_flux_wake(struct kqsys *sys)

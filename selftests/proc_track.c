@@ -846,3 +846,130 @@ KQ_TEST(closing_the_kqueue_while_this_process_forks_tracked_in_another_thread)
 	EXPECT(atomic_load(&fork_thread_forks) > 0);
 	fresh_kqueue_works();
 }
+
+/* ---- the fork probe allocates nothing: children come from a reserve ---- */
+
+/*
+ * C forks BURST children in a tight loop (each exits at once with its
+ * index), then reaps them all and reports them:
+ *
+ *   test            C (watched, NOTE_TRACK)             G0 .. G199
+ *   EV_ADD C -----> fork() x 200, no wait between ----> _exit(i & 0x7f)
+ *                   each fork takes a kit from C's reserve; C refills it
+ *                   before fork() returns to user space, each Gi fills
+ *                   its own before its first instruction
+ *                   waitpid() all, report pid/status
+ *   drain: NOTE_CHILD and NOTE_EXIT (right status) for every Gi, no
+ *   NOTE_TRACKERR anywhere, C's FORK (newest child) and EXIT
+ */
+#define BURST 200
+#define BURST_C_CODE 9
+
+static int fork_a_burst(void *arg)
+{
+	int rep = *(int *)arg;
+	pid_t kids[BURST];
+
+	for (int i = 0; i < BURST; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0)
+			return 100;
+		if (kids[i] == 0)
+			_exit(i & 0x7f);
+	}
+	for (int i = 0; i < BURST; i++)
+		if (write_report(rep, kids[i], getpid(), wait_status_of(kids[i])))
+			return 101;
+	return BURST_C_CODE;
+}
+
+KQ_TEST(a_burst_of_200_forks_is_tracked_completely)
+{
+	static struct kevent evs[MAXEV];
+	static struct want w[BURST + 1];
+	struct report r;
+	int kq = kqueue(), rep[2], n;
+	void *udata = UDATA(0xb0257);
+
+	ASSERT(kq >= 0);
+	ASSERT_EQ(pipe(rep), 0);
+	struct held_child c = held_spawn(fork_a_burst, &rep[1]);
+	ASSERT(c.pid > 0);
+	EXPECT_EQ(proc_watch(kq, c.pid, TRACK_ALL, udata), 0);
+	held_release(&c);
+	int cstatus = wait_status_of(c.pid);
+	close(rep[1]);
+	EXPECT_EQ(cstatus, BURST_C_CODE << 8);
+	for (int i = 0; i < BURST; i++) {
+		ASSERT_EQ(read_report(rep[0], &r), 0);
+		EXPECT_EQ(r.status, (i & 0x7f) << 8);
+		w[i + 1] = (struct want){ r.pid, c.pid, NOTE_EXIT, 0, r.status, udata };
+	}
+	close(rep[0]);
+	w[0] = (struct want){ c.pid, 0, NOTE_FORK | NOTE_EXIT, w[BURST].pid, cstatus, udata };
+	n = drain(kq, evs);
+	check_all(evs, n, w, BURST + 1);
+	printf("# %d events for %d tracked forks\n", n, BURST);
+	close(kq);
+}
+
+/*
+ * The child's knote is attached before the child runs, also now that its
+ * reserve is filled on its way to user space: a child whose first act is
+ * execve() reports NOTE_EXEC, every time.
+ *
+ *   C (watched, NOTE_TRACK|NOTE_EXEC|NOTE_EXIT)   G
+ *   fork() ------------------------------------> execv(self --exit-with 5)
+ *   waitpid(G), report; next round               NOTE_EXEC, NOTE_EXIT 5
+ */
+#define FIRST_EXEC_ROUNDS 20
+#define FIRST_EXEC_CODE 5
+
+static int fork_children_that_exec_at_once(void *arg)
+{
+	int rep = *(int *)arg;
+	char *args[] = { "proc_track", "--exit-with", "5", NULL };
+
+	for (int i = 0; i < FIRST_EXEC_ROUNDS; i++) {
+		pid_t g = fork();
+
+		if (g < 0)
+			return 100;
+		if (g == 0) {
+			execv("/proc/self/exe", args);
+			_exit(104);
+		}
+		if (write_report(rep, g, getpid(), wait_status_of(g)))
+			return 101;
+	}
+	return 0;
+}
+
+KQ_TEST(a_tracked_childs_first_exec_is_reported)
+{
+	static struct kevent evs[MAXEV];
+	struct want w[FIRST_EXEC_ROUNDS + 1];
+	struct report r;
+	int kq = kqueue(), rep[2], n;
+	void *udata = UDATA(0xe8ec);
+
+	ASSERT(kq >= 0);
+	ASSERT_EQ(pipe(rep), 0);
+	struct held_child c = held_spawn(fork_children_that_exec_at_once, &rep[1]);
+	ASSERT(c.pid > 0);
+	EXPECT_EQ(proc_watch(kq, c.pid, NOTE_TRACK | NOTE_EXEC | NOTE_EXIT, udata), 0);
+	held_release(&c);
+	int cstatus = wait_status_of(c.pid);
+	close(rep[1]);
+	EXPECT_EQ(cstatus, 0);
+	w[0] = (struct want){ c.pid, 0, NOTE_EXIT, 0, cstatus, udata };
+	for (int i = 0; i < FIRST_EXEC_ROUNDS; i++) {
+		ASSERT_EQ(read_report(rep[0], &r), 0);
+		EXPECT_EQ(r.status, FIRST_EXEC_CODE << 8);
+		w[i + 1] = (struct want){ r.pid, c.pid, NOTE_EXEC | NOTE_EXIT, 0, r.status, udata };
+	}
+	close(rep[0]);
+	n = drain(kq, evs);
+	check_all(evs, n, w, FIRST_EXEC_ROUNDS + 1);
+	close(kq);
+}
