@@ -46,9 +46,15 @@
  *   table. So a dup of the file keeps its own knotes, and a forked child
  *   closing its copy of the table changes nothing. A closed binding leaves
  *   the hash and its knote is hidden from lookups and scans at once
- *   (kqcore_fd_closed); the knote's kqueue then detaches it from a work item
- *   (kq->mutex, may sleep), which drops the file reference: no later event,
- *   the file is released when the user's last descriptor goes.
+ *   (kqcore_fd_closed). The probe runs with preemption off, where
+ *   PREEMPT_RT allows no wait-queue lock and no final fput, so the rest
+ *   waits for a sleepable context: if no scan holds the knote, task work
+ *   queued on the closing task leaves the file's wait queues and drops the
+ *   file before close() returns to user space (the file is released when
+ *   the user's last descriptor goes, as if unwatched), then queues the
+ *   kqueue's reap work, which detaches the knote (kq->mutex, may sleep);
+ *   otherwise (a scan evaluating it, a kernel thread closing, a kqueue
+ *   file) the reap work does both.
  *
  * RACE WITH EV_ADD
  *
@@ -64,8 +70,10 @@
  *   BINDING leaves the knote alone (not published yet) and the attach fails
  *   with EBADF when it finds the binding CLOSED.
  *
- * LOCKING: the bucket lock is a leaf except for kq->lock, taken under it by
- * kqcore_fd_closed(); nothing takes a bucket lock under kq->lock. Lookups
+ * LOCKING: the bucket lock (raw: the probe runs with preemption off) is a
+ * leaf except for kq->lock, taken under it by kqcore_fd_closed(); nothing
+ * takes a bucket lock under kq->lock. Task work is queued after the bucket
+ * lock is dropped (before 6.12 task_work_add may allocate for KASAN). Lookups
  * walk a bucket under rcu_read_lock(); bindings are freed after an RCU
  * grace period (kfree_rcu of their kqsys_fd).
  *

@@ -71,7 +71,8 @@
  *   see above). Source callbacks (wait-queue wake-ups, hrtimers) touch a
  *   knote only under kq->lock and are disconnected synchronously by detach
  *   (remove_wait_queue under the wait-queue lock, hrtimer_cancel), or, for
- *   a CLOSED knote nobody holds in flux, by the close probe. Process
+ *   a CLOSED knote nobody holds in flux, by the closing task's task work
+ *   before close() returns to user space. Process
  *   probes are not disconnected synchronously: they find knotes inside a
  *   tasks-trace read section, so knotes (and kqueues) are freed only after
  *   a tasks-trace grace period, and a probe ignores a knote once

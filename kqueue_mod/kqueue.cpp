@@ -23,38 +23,48 @@
  *      Held by the file's wake_up() while our wake-up callback runs, in any
  *      context, possibly hard-irq.
  *
- *   (kq->flux_waiters) a detacher sleeps there, with kq->mutex held, until
- *      a knote's flux ends: an in-flux holder therefore never takes
- *      kq->mutex, and its flux is bounded (no sleeping for memory).
+ *   (kq->flux_waiters) a detacher sleeps there, with kq->mutex held and
+ *      kq->lock not held, until a knote's flux count (lowered under
+ *      kq->lock) is zero: an in-flux holder therefore never takes
+ *      kq->mutex, and its flux is bounded (it neither sleeps nor allocates).
  *
- *   (fd close bucket lock, glue: fd_close.c) taken by the close probe
+ *   (fd close bucket lock, raw, glue: fd_close.c) taken by the close probe
  *      (a kprobe on locks_remove_posix, preemption off) and by attach/detach of
  *      fd knotes; the probe marks a knote CLOSED under it, so kq->lock
  *      nests inside it. Nothing takes it under kq->lock.
  *
- *   4) kq->lock (spinlock, irq-safe, per kqueue)
+ *   4) kq->lock (raw spinlock, irq-safe, per kqueue)
  *      Guards Knote::status, the active queue and pending_, the adoption
- *      list and closing_, the closed list, and filter state written by event sources (timer
- *      expirations, process events). Taken by callbacks under 3), hence
- *      irq-safe, and by EVFILT_PROC's tracepoint probes (preemption off).
- *      A leaf: nothing is acquired under it; wake-ups of the kqueue's own
- *      waiters happen after it is released (kqsys_wake), so a kqueue
- *      watching a kqueue nests wait-queue locks, never kq->lock (the glue
- *      gives those a lockdep subclass).
+ *      list and closing_, the closed list, NOTE_TRACK reserves, and filter
+ *      state written by event sources (timer expirations, process events).
+ *      Taken by callbacks under 3), hence irq-safe, and by the close and
+ *      process probes with preemption off, hence raw: on PREEMPT_RT a
+ *      spinlock_t sleeps. A leaf: nothing is acquired under it, and what
+ *      would sleep on RT (wait-queue locks, allocation, freeing) never
+ *      happens under it. Wake-ups of the kqueue's own waiters happen after
+ *      it is released (kqsys_wake; from the process probes deferred to an
+ *      irq_work, kqsys_wake_deferred), so a kqueue watching a kqueue nests
+ *      wait-queue locks, never kq->lock (the glue gives those a lockdep
+ *      subclass).
  *
- *   (proc hash bucket lock, glue: proc_source.c) a leaf of its own, never
- *      held together with kq->lock: the probes release kq->lock before
- *      they hash or unhash a watch.
+ *   (proc hash bucket lock, raw, glue: proc_source.c) a leaf of its own,
+ *      never held together with kq->lock: the probes release kq->lock
+ *      before they hash or unhash a watch.
  *
  *   Probes take no lock to find a knote: they walk the proc hash inside a
  *   tasks-trace RCU read section, which keeps the knote and its kqueue
  *   (freed only after a tasks-trace grace period, see kqsys_destroy)
  *   valid; under kq->lock they ignore a knote marked WILL_DETACH or GONE.
  *   The fork probe holds the parent's knote in flux while it builds a
- *   NOTE_TRACK child without kq->lock (bounded: no-wait allocations) and
- *   adopts it under kq->lock unless closing_ is set: destroy() sets
- *   closing_ under kq->lock before it drains, so a closing kqueue never
- *   gains a knote (seed 000).
+ *   NOTE_TRACK child without kq->lock (bounded: the knotes come from the
+ *   reserve, filter_proc.cpp) and adopts it under kq->lock unless closing_
+ *   is set: destroy() sets closing_ under kq->lock before it drains, so a
+ *   closing kqueue never gains a knote (seed 000).
+ *
+ *   Work the probes may not do waits in a task (kqsys_task_work_add): the
+ *   closing task releases a closed knote's file, a forking thread refills
+ *   its knote's reserve, a tracked child fills its own, each before it
+ *   returns to user space, holding the kqueue's file meanwhile.
  *
  * Knote lifetime and the state machine: see knote.hpp.
  */
