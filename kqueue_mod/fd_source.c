@@ -283,24 +283,33 @@ void kqsys_fd_detach(struct kqsys_fd *src)
 	kfree_rcu(src, rcu);
 }
 
+/* The knote of an IDLE close may be detached from now on (after its release). */
+static void kq_fd_reap_later(struct kqsys_fd *src)
+{
+	struct kqsys *sys = src->sys;
+
+	kqcore_fd_closed_reap(src->kn);
+	schedule_work(&sys->reap_work);	/* src may be gone once it runs */
+}
+
 /*
  * In the closing task before close() returns to user space (may sleep):
  * leave the file's wait queues and drop the file, whose final release then
  * runs before the return, as if no kqueue had watched it (a listening
  * socket's address is free again, a pipe's writer sees EPIPE). Nothing can
- * detach the knote meanwhile: the reap work is queued only here, and the
- * kqueue's file is held. After queueing it, src may be gone.
+ * detach the knote meanwhile: it joins the closed list (what the reap work
+ * detaches) only after this, and the kqueue's file is held (no close of
+ * the kqueue).
  */
 static void kq_fd_close_work(struct kqsys_task_work *work)
 {
 	struct kqsys_fd *src = container_of(work, struct kqsys_fd, close_work);
-	struct kqsys *sys = src->sys;
 	struct file *file = src->file;
 
 	kq_fd_unregister(src);
 	WRITE_ONCE(src->file, NULL);
 	fput(file);
-	schedule_work(&sys->reap_work);
+	kq_fd_reap_later(src);
 }
 
 /*
@@ -311,21 +320,28 @@ bool kq_fd_prepare_release(struct kq_fd_binding *binding)
 {
 	struct kqsys_fd *src = container_of(binding, struct kqsys_fd, binding);
 
-	if (src->watched)
-		return false;
-	return !kq_task_work_prepare(src->sys, current, &src->close_work,
-				     kq_fd_close_work);
+	if (!src->watched && !kq_task_work_prepare(src->sys, current, &src->close_work,
+						    kq_fd_close_work))
+		return true;
+	kqcore_fd_closed_reap(src->kn);
+	return false;
 }
 
 void kq_fd_queue_release(struct kq_fd_binding *binding)
 {
 	struct kqsys_fd *src = container_of(binding, struct kqsys_fd, binding);
 
+	struct kqsys_task_work prepared;
+
 	if (!kq_task_work_queue(current, &src->close_work))
 		return;
-	/* Past its last task work: the reap work drops the file instead. */
-	schedule_work(&src->sys->reap_work);
-	kq_task_work_abandon(&src->close_work);
+	/*
+	 * Past its last task work: the reap work drops the file instead. The
+	 * kqueue's file goes last (it keeps sys), from a copy (src may be gone).
+	 */
+	prepared = src->close_work;
+	kq_fd_reap_later(src);
+	kq_task_work_abandon(&prepared);
 }
 
 /*

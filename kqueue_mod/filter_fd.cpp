@@ -115,3 +115,9 @@ extern "C" enum kqcore_fd_closed_result kqcore_fd_closed(struct kqcore_knote *ha
 	Knote *kn = Knote::from(handle);
 	return kn->kq->mark_closed(kn);
 }
+
+extern "C" void kqcore_fd_closed_reap(struct kqcore_knote *handle)
+{
+	Knote *kn = Knote::from(handle);
+	kn->kq->queue_closed(kn);
+}

@@ -142,9 +142,9 @@ void kq_fd_reap_work(struct work_struct *work);
  * of a knote it found CLOSED and idle before close() returns to user
  * space. prepare (bucket lock held): false if it cannot (a kernel thread,
  * a kqueue closing, a kqueue file, whose graph edge needs the reap work);
- * then the reap work must be queued. queue (after the bucket lock, any
- * context): hands the release to the closing task, which then queues the
- * reap work itself.
+ * the knote is then left to the reap work, which the caller must queue.
+ * queue (after the bucket lock, any context): hands the release to the
+ * closing task, which then leaves the knote to the reap work itself.
  */
 bool kq_fd_prepare_release(struct kq_fd_binding *b);
 void kq_fd_queue_release(struct kq_fd_binding *b);

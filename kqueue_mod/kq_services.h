@@ -227,10 +227,12 @@ long kqcore_pending(const struct kqcore *kq);
 int kqcore_fd_wakeup(struct kqcore_knote *kn, unsigned int mask);
 /*
  * kn's descriptor was closed (close-detection probe, bucket lock held, no
- * sleeping): hide it from lookups and scans. Unless it returns NONE (kn was
- * closed already, or is being detached by someone who drops the file) the
- * glue must queue the kqueue's reap work, which calls kqcore_reap_closed();
- * IDLE: no one is evaluating kn, the glue may drop the file right away.
+ * sleeping): hide it from lookups and scans. NONE: kn was closed already,
+ * or is being detached by someone who drops the file. BUSY: a scan is
+ * evaluating kn; kn is on the closed list, the glue must queue the
+ * kqueue's reap work, which calls kqcore_reap_closed(). IDLE: no one is
+ * using kn and nothing can detach it yet: the glue releases the file, then
+ * calls kqcore_fd_closed_reap() (any context) and queues the reap work.
  */
 enum kqcore_fd_closed_result {
 	KQCORE_FD_CLOSED_NONE,
@@ -238,6 +240,7 @@ enum kqcore_fd_closed_result {
 	KQCORE_FD_CLOSED_BUSY,
 };
 enum kqcore_fd_closed_result kqcore_fd_closed(struct kqcore_knote *kn);
+void kqcore_fd_closed_reap(struct kqcore_knote *kn);
 /* Detach every knote kqcore_fd_closed() hid. Takes kq->mutex; may sleep. */
 void kqcore_reap_closed(struct kqcore *kq);
 /* A timer expired n times. Hard-irq; returns nonzero to wake the kqueue. */

@@ -408,10 +408,13 @@ void Kqueue::neuter(Knote *kn)
 
 /*
  * A knote being detached needs nothing: its detacher drops the file. An
- * in-flux one (a scan evaluating it) is only marked (BUSY); the scan sees
- * CLOSED when it takes kq->lock again and drops it. Once CLOSED a knote is
- * never queued, so no scan starts evaluating it; a change that found it
- * just before may still poll, through its own file reference (glue).
+ * in-flux one (a scan evaluating it) is only marked and put on the closed
+ * list (BUSY); the scan sees CLOSED when it takes kq->lock again and drops
+ * it. An idle one (IDLE) goes on the closed list only with queue_closed(),
+ * after the glue released its file: until then no reap can detach it, so
+ * the release has one owner. Once CLOSED a knote is never queued, so no
+ * scan starts evaluating it; a change that found it just before may still
+ * poll, through its own file reference (glue).
  */
 enum kqcore_fd_closed_result Kqueue::mark_closed(Knote *kn)
 {
@@ -421,8 +424,16 @@ enum kqcore_fd_closed_result Kqueue::mark_closed(Knote *kn)
 	dequeue_locked(kn);
 	kn->status |= Knote::CLOSED;
 	store_relaxed(kn->closed, true);
+	if (!kn->influx)
+		return KQCORE_FD_CLOSED_IDLE;
 	kn->queue_link.insert_before(&closed_);
-	return kn->influx ? KQCORE_FD_CLOSED_BUSY : KQCORE_FD_CLOSED_IDLE;
+	return KQCORE_FD_CLOSED_BUSY;
+}
+
+void Kqueue::queue_closed(Knote *kn)
+{
+	LockGuard guard(sys_);
+	kn->queue_link.insert_before(&closed_);
 }
 
 void Kqueue::reap_closed()

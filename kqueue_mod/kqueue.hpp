@@ -63,6 +63,8 @@ public:
 	 * put it on the closed list (see kqcore_fd_closed for the result).
 	 */
 	enum kqcore_fd_closed_result mark_closed(Knote *kn);
+	/* An IDLE closed knote, its file released: now the reap may detach it. */
+	void queue_closed(Knote *kn);
 	/* Detach the knotes on the closed list. Takes kq->mutex. */
 	void reap_closed();
 
