@@ -87,6 +87,22 @@ bench: shim
 		-- 'R=$(BENCH_ROUNDS) T=$(BENCH_SECONDS) BENCH=/extra/bench_proc sh /extra/overhead.sh && \
 		    R=$(BENCH_ROUNDS) T=$(BENCH_SECONDS) BENCH=/extra/bench_close sh /extra/overhead.sh'
 
+# Two builds of the module on the paths a change touched: a watched pipe's
+# close (the close probe's release) and a tracked fork+exec+exit (NOTE_TRACK),
+# BENCH_A (a kqueue.ko built for BENCH_KERNEL, e.g. from an older commit)
+# against this tree's, loaded in turn in one icount boot (compare.sh).
+bench-compare: shim
+	@test -r "$(BENCH_A)" || { echo "bench-compare: set BENCH_A=/path/to/kqueue.ko (built for $(BENCH_KERNEL))" >&2; exit 1; }
+	$(MAKE) -C $(TOP)/selftests/bench
+	cp $(BENCH_A) $(TOP)/.bench-a.ko
+	KQVM_ACCEL=$(BENCH_ACCEL) $(TOP)/selftests/vm/run --kernel $(BENCH_KERNEL) --smp $(BENCH_SMP) --timeout 3600 \
+		--add $(TOP)/selftests/bench/bin/bench_proc \
+		--add $(TOP)/selftests/bench/bin/bench_close \
+		--add $(TOP)/selftests/bench/compare.sh --add $(TOP)/.bench-a.ko \
+		-- 'for c in "/extra/bench_close --watched" "/extra/bench_proc --tracked"; do \
+		    R=$(BENCH_ROUNDS) T=$(BENCH_SECONDS) A=/extra/.bench-a.ko B=/lib/modules/kqueue.ko CMD="$$c" sh /extra/compare.sh || exit 1; done'
+	rm -f $(TOP)/.bench-a.ko
+
 demo: examples
 	$(TOP)/selftests/vm/run --kernel stock --add $(TOP)/examples/bin/kqueue_demo \
 		-- /extra/kqueue_demo
@@ -99,4 +115,4 @@ clean:
 	-$(MAKE) -C $(TOP)/examples clean
 	rm -rf $(TOP)/kqueue_mod/cxx $(TOP)/kqueue_mod/generated
 
-.PHONY: all module shim selftests examples install modules_install check bench demo clean
+.PHONY: all module shim selftests examples install modules_install check bench bench-compare demo clean

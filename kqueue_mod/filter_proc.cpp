@@ -34,10 +34,11 @@
  *
  * So a thread cannot fork faster than its reserve refills, and a child
  * cannot fork before it has one. Only threads of one process forking at
- * the same moment can find the reserve empty: that fork's child is
- * reported with NOTE_TRACKERR (never lost silently) and the target
- * doubles (up to track_target_max), so a process that forks from several
- * threads is followed from then on. NOTE_TRACKERR otherwise means memory
+ * the same moment can find the reserve empty (2 kits for a registered
+ * knote, 1 for a child's: a child starts with one thread): that fork's
+ * child is reported with NOTE_TRACKERR (never lost silently) and the
+ * target doubles (up to track_target_max), so a process that forks from
+ * several threads is followed from then on. NOTE_TRACKERR otherwise means memory
  * was short when the reserve was filled, or the per-user knote limit
  * (charged when a kit is used).
  *
@@ -222,10 +223,16 @@ Knote *child_knote(Knote *mem, const Knote *parent, const FilterOps *ops,
 
 /* ---- the NOTE_TRACK reserve -------------------------------------------- */
 
-constexpr u32 track_target_initial = 2;
+/*
+ * Kits a reserve starts with: a watched process may have several threads
+ * forking; a tracked child has one (fork copies only the calling thread)
+ * and grows its reserve if it forks from several at once.
+ */
+constexpr u32 track_target_registered = 2;
+constexpr u32 track_target_child = 1;
 constexpr u32 track_target_max = 32;
 
-TrackReserve *new_reserve(Knote *owner)
+TrackReserve *new_reserve(Knote *owner, u32 target)
 {
 	auto *r = static_cast<TrackReserve *>(
 		kqsys_zalloc(sizeof(TrackReserve), KQSYS_MAY_SLEEP));
@@ -233,7 +240,7 @@ TrackReserve *new_reserve(Knote *owner)
 		return nullptr;
 	r = new (r) TrackReserve();
 	r->owner = owner;
-	r->target = track_target_initial;
+	r->target = target;
 	return r;
 }
 
@@ -270,7 +277,7 @@ bool fill_kit(TrackKit *kit)
 	if (!kit->watch)
 		kit->watch = kqsys_proc_alloc();
 	if (!kit->tracker_reserve && kit->tracker)
-		kit->tracker_reserve = new_reserve(kit->tracker);
+		kit->tracker_reserve = new_reserve(kit->tracker, track_target_child);
 	return kit_complete(kit);
 }
 
@@ -417,7 +424,7 @@ void return_kit_locked(TrackReserve *r, TrackKit *kit)
 int track_reserve_attach(Knote *kn)
 {
 	if (!kn->track) {
-		TrackReserve *r = new_reserve(kn);
+		TrackReserve *r = new_reserve(kn, track_target_registered);
 		if (!r)
 			return -ENOMEM;
 		LockGuard guard(kn->kq->sys());

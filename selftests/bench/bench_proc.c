@@ -8,6 +8,13 @@
  *   bench_proc SECONDS   for SECONDS, fork a child that execs this static
  *                        binary with --exit (which exits 0 at once), wait
  *                        for it; print "fork+exec+exit: N/s"
+ *   bench_proc --tracked SECONDS
+ *                        the same lives, of children this process tracks
+ *                        (it watches itself with NOTE_TRACK|NOTE_EXIT);
+ *                        after each, exactly the child's NOTE_CHILD and
+ *                        NOTE_EXIT must be queued. Prints "tracked
+ *                        fork+exec+exit: N/s". The fork probe's NOTE_TRACK
+ *                        path: a kit from the reserve, both refills.
  *   bench_proc --watch   fork a child that sleeps, watch it on a kqueue
  *                        (NOTE_EXIT|NOTE_FORK|NOTE_EXEC|NOTE_TRACK), print
  *                        "watching PID", then wait for SIGTERM/SIGINT: kill
@@ -72,6 +79,48 @@ static int bench(double seconds)
 	return 0;
 fail:
 	fprintf(stderr, "bench_proc: fork/exec/wait failed: %s\n", strerror(errno));
+	return 1;
+}
+
+/* After a tracked life: its NOTE_CHILD and NOTE_EXIT, nothing else. */
+static int tracked_events_ok(int kq)
+{
+	static const struct timespec zero;
+	struct kevent ev[4];
+	int n = kevent(kq, NULL, 0, ev, 4, &zero), child = 0, exited = 0;
+
+	for (int i = 0; i < n; i++) {
+		child += ev[i].fflags == NOTE_CHILD && ev[i].data == getpid();
+		exited += (ev[i].fflags & NOTE_EXIT) && ev[i].data == 0;
+	}
+	return n == 2 && child == 1 && exited == 1;
+}
+
+static int bench_tracked(double seconds)
+{
+	struct kevent kev;
+	int kq = kqueue();
+	long n = 0;
+	double t0, t;
+
+	EV_SET(&kev, getpid(), EVFILT_PROC, EV_ADD, NOTE_TRACK | NOTE_EXIT, 0, NULL);
+	if (kq < 0 || kevent(kq, &kev, 1, NULL, 0, NULL))
+		goto fail;
+	for (int i = 0; i < 20; i++)
+		if (one_life() || !tracked_events_ok(kq))
+			goto fail;
+	t0 = now_s();
+	do {
+		if (one_life() || !tracked_events_ok(kq))
+			goto fail;
+		n++;
+		t = now_s();
+	} while (t - t0 < seconds);
+	printf("tracked fork+exec+exit: %.1f/s (%ld in %.2f s)\n", n / (t - t0), n, t - t0);
+	return 0;
+fail:
+	fprintf(stderr, "bench_proc: a tracked life failed or its events were wrong (%s)\n",
+		strerror(errno));
 	return 1;
 }
 
@@ -153,6 +202,8 @@ int main(int argc, char **argv)
 		return watch_sleeper();
 	if (argc == 2 && atof(argv[1]) > 0)
 		return bench(atof(argv[1]));
-	fprintf(stderr, "usage: bench_proc SECONDS | --watch | --exit\n");
+	if (argc == 3 && strcmp(argv[1], "--tracked") == 0 && atof(argv[2]) > 0)
+		return bench_tracked(atof(argv[2]));
+	fprintf(stderr, "usage: bench_proc SECONDS | --tracked SECONDS | --watch | --exit\n");
 	return 2;
 }
