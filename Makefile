@@ -48,12 +48,15 @@ modules_install:
 
 # The VM harness builds the module against the kernel it boots. make check
 # runs every lane of KERNELS (Debian's 6.1, 6.12 and 7.2 as pinned in
-# selftests/vm/kernels.conf, then the debug kernels: 6.1 with KASAN + lockdep
-# + kmemleak + KUnit, 6.1 with KCSAN + KUnit, and 7.2 like the first); `make check KERNELS="6.1 7.2"` runs
-# a subset; the kcsan lane ends with its control (a deliberate race in a
-# stand-in module must fail a run). The stress test runs STRESS_SECONDS in each lane. DKMS then
-# builds for every supported kernel whose headers are installed.
-KERNELS ?= 6.1 6.12 7.2 debug kcsan debug-7.2
+# selftests/vm/kernels.conf, their PREEMPT_RT flavours 6.1-rt, 6.12-rt and
+# 7.2-rt, then the debug kernels: 6.1 with KASAN + lockdep + kmemleak +
+# KUnit, 6.1 with KCSAN + KUnit, 7.2 like the first, and 6.12 like the first
+# with PREEMPT_RT); `make check KERNELS="6.1 7.2"` runs a subset; the kcsan
+# lane ends with its control (a deliberate race in a stand-in module must
+# fail a run). The stress test runs STRESS_SECONDS in each lane. DKMS then
+# builds for every supported kernel whose headers are installed (the RT
+# lanes' too).
+KERNELS ?= 6.1 6.12 7.2 6.1-rt 6.12-rt 7.2-rt debug kcsan debug-7.2 debug-6.12-rt
 STRESS_SECONDS ?= 8
 VM_TIMEOUT = $(shell echo $$((900 + 4 * $(STRESS_SECONDS))))
 check:

@@ -10,7 +10,8 @@ if ! command -v dkms >/dev/null; then
 	apt-get install -y -q --no-install-recommends dkms >/dev/null ||
 		{ apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends dkms >/dev/null; }
 fi
-# Every installed kernel the module supports (the 6.1 and 6.12 lanes' headers).
+# Every installed kernel the module supports (the 6.1 and 6.12 lanes' headers,
+# stock and -rt: the glob matches *-rt-amd64 too).
 kvers=()
 for dir in /usr/src/linux-headers-*-amd64; do
 	"$top/kqueue_mod/compat/kernel-dir" --check "$dir" 2>/dev/null && kvers+=("${dir#/usr/src/linux-headers-}")
