@@ -1,8 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * EVFILT_TIMER on high-resolution timers. The hrtimer counts expirations
- * into the knote under kq->lock (hard-irq); delivery hands the count over
- * and resets it, so the knote is edge-triggered like FreeBSD's.
+ * into the knote under kq->lock (hard-irq; the timer softirq thread on
+ * PREEMPT_RT); delivery hands the count over and resets it, so the knote
+ * is edge-triggered like FreeBSD's.
+ *
+ * A periodic timer whose expiry finds the previous one still uncollected
+ * parks: it does not restart, and its next delivery resumes it at its old
+ * phase and counts the periods that passed meanwhile. The counts are the
+ * same as a free-running timer's, but timers nobody collects cost two
+ * expiries, not one every period: a user's timers at the shortest period
+ * cannot keep a CPU in timer interrupts (on PREEMPT_RT: in the timer
+ * softirq thread, at real-time priority, starving RCU), and the expiry
+ * rate is bounded by the rate at which the user collects.
  */
 #include "filter.hpp"
 #include "kqueue.hpp"
@@ -113,11 +123,16 @@ int timer_modify(Knote *kn, const struct kevent &change)
 		return err;
 	kn->sfflags = change.fflags;
 	kn->sdata = change.data;
+	/* Stopped first: no old expiry counts, and none parks the new timer. */
+	kqsys_timer_stop(kn->source.timer);
+	{
+		LockGuard guard(kn->kq->sys());
+		store_relaxed(kn->timer_expirations, 0ull);
+		kn->timer_parked = false;
+		kn->status &= ~Knote::ACTIVE;
+		kn->kq->dequeue_locked(kn);
+	}
 	start(kn, spec);
-	LockGuard guard(kn->kq->sys());
-	store_relaxed(kn->timer_expirations, 0ull);
-	kn->status &= ~Knote::ACTIVE;
-	kn->kq->dequeue_locked(kn);
 	return 0;
 }
 
@@ -128,9 +143,17 @@ bool timer_ready(Knote *kn)
 
 void timer_deliver(Knote *kn, struct kevent &ev)
 {
-	LockGuard guard(kn->kq->sys());
-	ev.data = static_cast<s64>(kn->timer_expirations);
-	store_relaxed(kn->timer_expirations, 0ull);
+	bool parked;
+	{
+		LockGuard guard(kn->kq->sys());
+		ev.data = static_cast<s64>(kn->timer_expirations);
+		store_relaxed(kn->timer_expirations, 0ull);
+		parked = kn->timer_parked;
+		kn->timer_parked = false;
+	}
+	/* kq->mutex keeps modify and detach away; nothing else restarts it. */
+	if (parked)
+		ev.data += static_cast<s64>(kqsys_timer_resume(kn->source.timer));
 }
 
 } // namespace
@@ -146,11 +169,17 @@ const FilterOps timer_filter_ops = {
 };
 
 extern "C" int kqcore_timer_expired(struct kqcore_knote *handle,
-				    unsigned long long n)
+				    unsigned long long n, int periodic)
 {
 	Knote *kn = Knote::from(handle);
 	LockGuard guard(kn->kq->sys());
+	const u64 uncollected = kn->timer_expirations;
 	/* Read locklessly by timer_ready(): one marked store, not a plain +=. */
-	store_relaxed(kn->timer_expirations, kn->timer_expirations + n);
-	return kn->kq->activate_locked(kn);
+	store_relaxed(kn->timer_expirations, uncollected + n);
+	int what = kn->kq->activate_locked(kn) ? KQCORE_TIMER_WAKE : 0;
+	if (periodic && uncollected) {
+		kn->timer_parked = true;
+		what |= KQCORE_TIMER_PARK;
+	}
+	return what;
 }

@@ -125,6 +125,7 @@ struct Knote {
 		struct kqsys_proc *proc;
 	} source;
 	u64 timer_expirations;	/* kq->lock */
+	bool timer_parked;	/* kq->lock: the expiry did not restart it */
 	u32 proc_pending;	/* kq->lock: NOTE_* seen since the last report */
 	s32 proc_status;	/* kq->lock: wait status, with NOTE_EXIT */
 	s64 proc_data;		/* kq->lock: newest child (NOTE_FORK), parent (NOTE_CHILD) */

@@ -165,6 +165,15 @@ struct kqsys_timer *kqsys_timer_create(struct kqsys *sys,
  */
 void kqsys_timer_start(struct kqsys_timer *timer, long long first_ns,
 		       long long period_ns, int absolute_realtime);
+/* Cancel; waits for a running expiry. May sleep. */
+void kqsys_timer_stop(struct kqsys_timer *timer);
+/*
+ * Re-arm a periodic timer whose expiry parked it (kqcore_timer_expired()
+ * said KQCORE_TIMER_PARK): it goes on at its old phase, and the periods
+ * that passed while it was parked are returned. Process context, kq->lock
+ * not held; the parking expiry may still be returning (hrtimer allows it).
+ */
+unsigned long long kqsys_timer_resume(struct kqsys_timer *timer);
 /* Cancel and free; waits for a running expiry. May sleep. */
 void kqsys_timer_destroy(struct kqsys_timer *timer);
 
@@ -243,8 +252,14 @@ enum kqcore_fd_closed_result kqcore_fd_closed(struct kqcore_knote *kn);
 void kqcore_fd_closed_reap(struct kqcore_knote *kn);
 /* Detach every knote kqcore_fd_closed() hid. Takes kq->mutex; may sleep. */
 void kqcore_reap_closed(struct kqcore *kq);
-/* A timer expired n times. Hard-irq; returns nonzero to wake the kqueue. */
-int kqcore_timer_expired(struct kqcore_knote *kn, unsigned long long n);
+/*
+ * A timer expired n times (hard-irq; on PREEMPT_RT the timer softirq
+ * thread). KQCORE_TIMER_WAKE: wake the kqueue. KQCORE_TIMER_PARK (periodic
+ * timers only): do not restart; the knote's delivery resumes it.
+ */
+enum { KQCORE_TIMER_WAKE = 1, KQCORE_TIMER_PARK = 2 };
+int kqcore_timer_expired(struct kqcore_knote *kn, unsigned long long n,
+			 int periodic);
 
 /*
  * The probes of a watched process, inside a tasks-trace read section,

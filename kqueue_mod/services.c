@@ -347,12 +347,17 @@ static enum hrtimer_restart kq_timer_expired(struct hrtimer *hrtimer)
 	enum hrtimer_restart restart = HRTIMER_NORESTART;
 	u64 expirations = 1;
 
+	int what;
+
 	if (t->period) {
 		expirations = hrtimer_forward_now(hrtimer, t->period);
 		restart = HRTIMER_RESTART;
 	}
-	if (kqcore_timer_expired(t->kn, expirations))
+	what = kqcore_timer_expired(t->kn, expirations, t->period != 0);
+	if (what & KQCORE_TIMER_WAKE)
 		kqsys_wake(t->sys);
+	if (what & KQCORE_TIMER_PARK)
+		restart = HRTIMER_NORESTART;
 	return restart;
 }
 
@@ -380,6 +385,20 @@ void kqsys_timer_start(struct kqsys_timer *t, long long first_ns,
 	t->period = period_ns > 0 ?
 		ns_to_ktime(max_t(long long, period_ns, KQ_TIMER_MIN_PERIOD_NS)) : 0;
 	hrtimer_start(&t->timer, ns_to_ktime(first_ns), mode);
+}
+
+void kqsys_timer_stop(struct kqsys_timer *t)
+{
+	hrtimer_cancel(&t->timer);
+}
+
+unsigned long long kqsys_timer_resume(struct kqsys_timer *t)
+{
+	/* The parking expiry already moved the expiry past its own time. */
+	u64 missed = hrtimer_forward_now(&t->timer, t->period);
+
+	hrtimer_start_expires(&t->timer, HRTIMER_MODE_ABS);
+	return missed;
 }
 
 void kqsys_timer_destroy(struct kqsys_timer *t)

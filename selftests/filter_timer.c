@@ -8,7 +8,8 @@
  * fflags), that a periodic timer reports the number of expirations since
  * the last report, EV_ONESHOT, NOTE_ABSTIME (fires once, never early),
  * that re-adding restarts the timer with the new period, that EV_DELETE
- * stops it, and that many timers all fire.
+ * stops it, that many timers all fire, and that a periodic timer nobody
+ * collects stops interrupting (parks) yet reports every period.
  *
  * This runs under slow emulation (TCG): timing checks are lower bounds
  * ("not before") plus generous upper bounds (seconds) only.
@@ -489,5 +490,75 @@ KQ_TEST(many_periodic_timers)
 	}
 	EXPECT_EQ(distinct, N);
 	/* Closing the kqueue with all of them running is fine. */
+	close(kq);
+}
+
+/* Local timer interrupts on all CPUs so far (/proc/interrupts, "LOC:"). */
+static long long timer_interrupts(void)
+{
+	char line[4096];
+	long long sum = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *end;
+
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "LOC:", 4))
+			continue;
+		sum = 0;
+		for (p += 4;; p = end) {
+			long long v = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += v;
+		}
+	}
+	fclose(f);
+	return sum;
+}
+
+/*
+ * A periodic timer nobody collects parks after its second expiry instead
+ * of interrupting every period, and still reports every period when it is
+ * collected, then runs on:
+ *
+ *   idle second: LOC interrupts counted        (baseline)
+ *   EV_ADD 50 us periodic, not collected for a second: LOC counted again
+ *     free-running: ~20,000 more; parked: 2 more (plus noise)
+ *   kevent(): data = every period of that second (>= half of 20,000)
+ *   kevent() again, waiting: it fires again (resumed)
+ */
+KQ_TEST(an_uncollected_periodic_timer_stops_interrupting)
+{
+	struct kevent ev[2];
+	long long t0, idle, busy, elapsed;
+	int kq = kqueue();
+
+	ASSERT(kq >= 0);
+	t0 = timer_interrupts();
+	ASSERT(t0 >= 0);
+	sleep_ms(1000);
+	idle = timer_interrupts() - t0;
+	elapsed = kq_now_ns();	/* before the timer starts: an upper bound */
+	ASSERT_EQ(kq_change(kq, 1, EVFILT_TIMER, EV_ADD, NOTE_USECONDS, 50, NULL), 0);
+	t0 = timer_interrupts();
+	sleep_ms(1000);
+	busy = timer_interrupts() - t0;
+	ASSERT_EQ(kq_wait(kq, ev, 2, 0), 1);
+	elapsed = kq_now_ns() - elapsed;
+	printf("# timer interrupts in 1 s: %lld idle, %lld with the timer uncollected; "
+	       "%lld expirations reported for %lld ms\n",
+	       idle, busy, (long long)ev[0].data, elapsed / MS);
+	EXPECT(busy - idle < 1000);
+	EXPECT(ev[0].data >= 1000 * MS / (50 * 1000) / 2);
+	EXPECT(ev[0].data <= elapsed / (50 * 1000) + 1);
+	/* Collected: it runs again. */
+	ASSERT_EQ(kq_wait(kq, ev, 2, SLACK / MS), 1);
+	EXPECT(ev[0].data >= 1);
 	close(kq);
 }

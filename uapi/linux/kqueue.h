@@ -171,7 +171,10 @@
  *   NOTE_ABSTIME, data is an absolute CLOCK_REALTIME time in that unit and
  *   the timer fires once. A period of 0 means 1 unit (unless EV_ONESHOT);
  *   periods below 50 microseconds are rounded up to 50 microseconds, so
- *   that no user can keep a CPU in the timer interrupt.
+ *   that no user can keep a CPU in the timer interrupt. A periodic timer
+ *   whose events nobody collects stops firing after its second uncollected
+ *   expiry and is resumed, at its old phase, when its event is reported:
+ *   data still counts every period that passed.
  *   On return data = number of expirations since the last report; the knote
  *   is always edge-triggered (EV_CLEAR is implied). Re-adding restarts it with
  *   the new period. EINVAL: data < 0, several unit flags, unknown fflags.
