@@ -15,7 +15,9 @@
  *                       no exit pays for both.
  *
  * The exit row includes the children's own exits (the same work on both
- * sides): it is what a supervisor of N processes sees.
+ * sides): it is what a supervisor of N processes sees. Its clock starts
+ * before the close that releases them: the close wakes all N, and they may
+ * run (and exit) before the closing process gets the CPU back.
  * Checked: every child's exit was seen exactly once, with its status
  * (NOTE_EXIT's data) 0.
  * Cost: ns per watch registered, ns per exit collected.
@@ -37,25 +39,33 @@ static int pidfd_open(pid_t pid)
 	return syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* N children blocked in read() until the returned write end is closed. */
+/* N children blocked in read() until the returned write end is closed.
+ * Each says it is ready first, so that none is still starting up while a
+ * side's registrations or exits are timed. */
 static int spawn(void)
 {
-	int p[2];
+	int p[2], ready[2];
+	char c;
 
-	if (pipe(p))
+	if (pipe(p) || pipe(ready))
 		bench_die("pipe");
 	for (int i = 0; i < n; i++) {
 		kids[i] = fork();
 		if (kids[i] < 0)
 			bench_die("fork %d", i);
 		if (kids[i] == 0) {
-			char c;
-
 			close(p[1]);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(2);
 			_exit(read(p[0], &c, 1) == 0 ? 0 : 1);
 		}
 	}
 	close(p[0]);
+	close(ready[1]);
+	for (int i = 0; i < n; i++)
+		if (read(ready[0], &c, 1) != 1)
+			bench_die("child %d of %d never started", i, n);
+	close(ready[0]);
 	memset(seen, 0, n);
 	return p[1];
 }
@@ -118,8 +128,8 @@ static void kq_run(double *reg, double *ex)
 	}
 	t1 = now_ns();
 	*reg = (t1 - t0) / n;
-	close(w);
 	t0 = now_ns();
+	close(w);
 	while (got < n) {
 		int k = kevent(kq, NULL, 0, ev, 256, NULL);
 
@@ -156,8 +166,8 @@ static void ep_run(double *reg, double *ex, int *pfd)
 	}
 	t1 = now_ns();
 	*reg = (t1 - t0) / n;
-	close(w);
 	t0 = now_ns();
+	close(w);
 	while (got < n) {
 		int k = epoll_wait(ep, ev, 256, -1);
 
