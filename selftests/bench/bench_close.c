@@ -14,12 +14,15 @@
  *                         must remove its knote (checked at the end). The
  *                         close probe's slow path: a knote hidden, its file
  *                         released by the closing task, the knote reaped.
- *   bench_close --watch   watch WATCHED pipes' read ends (EVFILT_READ) on
- *                         a kqueue, print "watching N", then wait for
- *                         SIGTERM/SIGINT and check that closing one of them
- *                         removes its knote (ENOENT). While it runs the
- *                         probe's hash is not empty: other closes may share
- *                         a bucket with a watched file.
+ *   bench_close --watch [N]
+ *                         watch N (default 1000) pipes' read ends
+ *                         (EVFILT_READ) on a kqueue, print "watching N",
+ *                         then wait for SIGTERM/SIGINT and check that
+ *                         closing one of them removes its knote (ENOENT).
+ *                         While it runs the probe's hash is not empty:
+ *                         other closes may share a bucket with a watched
+ *                         file (suite.sh: N = 100000, past the default
+ *                         per-user knote limit, which it raises).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,7 +35,7 @@
 #include <sys/event.h>
 #include <sys/resource.h>
 
-#define WATCHED 1000
+#define WATCHED 1000	/* overhead.sh's default */
 
 static double now_s(void)
 {
@@ -134,10 +137,10 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
-static int watch_pipes(void)
+static int watch_pipes(int n)
 {
-	struct rlimit rl = { 2 * WATCHED + 64, 2 * WATCHED + 64 };
-	static int fds[WATCHED][2];
+	struct rlimit rl = { 2 * n + 64, 2 * n + 64 };
+	int (*fds)[2] = calloc(n, sizeof(*fds));
 	struct sigaction sa;
 	struct kevent kev;
 	int kq;
@@ -146,6 +149,10 @@ static int watch_pipes(void)
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	if (!fds) {
+		perror("bench_close: calloc");
+		return 1;
+	}
 	if (setrlimit(RLIMIT_NOFILE, &rl)) {
 		perror("bench_close: setrlimit");
 		return 1;
@@ -155,7 +162,7 @@ static int watch_pipes(void)
 		perror("bench_close: kqueue");
 		return 1;
 	}
-	for (int i = 0; i < WATCHED; i++) {
+	for (int i = 0; i < n; i++) {
 		if (pipe(fds[i])) {
 			perror("bench_close: pipe");
 			return 1;
@@ -166,7 +173,7 @@ static int watch_pipes(void)
 			return 1;
 		}
 	}
-	printf("watching %d\n", WATCHED);
+	printf("watching %d\n", n);
 	fflush(stdout);
 	while (!stop_requested)
 		pause();
@@ -182,11 +189,13 @@ static int watch_pipes(void)
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--watch") == 0)
-		return watch_pipes();
+		return watch_pipes(WATCHED);
+	if (argc == 3 && strcmp(argv[1], "--watch") == 0 && atoi(argv[2]) > 0)
+		return watch_pipes(atoi(argv[2]));
 	if (argc == 2 && atof(argv[1]) > 0)
 		return bench(atof(argv[1]));
 	if (argc == 3 && strcmp(argv[1], "--watched") == 0 && atof(argv[2]) > 0)
 		return bench_watched(atof(argv[2]));
-	fprintf(stderr, "usage: bench_close SECONDS | --watched SECONDS | --watch\n");
+	fprintf(stderr, "usage: bench_close SECONDS | --watched SECONDS | --watch [N]\n");
 	return 2;
 }
