@@ -66,6 +66,9 @@ check:
 		$(TOP)/selftests/vm/run --kernel $$k --timeout $(VM_TIMEOUT) -- KQ_STRESS_SECONDS=$(STRESS_SECONDS) /selftests/run_all.sh; \
 		if [ $$k = kcsan ]; then $(TOP)/selftests/vm/kcsan-control.sh; fi; \
 	done
+	@# Every benchmark case once, at tiny sizes: the suite cannot rot
+	@# (figures only; it fails only if a case could not do its work).
+	$(MAKE) -C $(TOP) bench-smoke
 	@# After the lanes, which installed their kernels' headers.
 	$(TOP)/selftests/dkms-build.sh
 
