@@ -155,7 +155,10 @@ void kqsys_fd_detach(struct kqsys_fd *src);
 void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state);
 
 /* ---- timers (EVFILT_TIMER) ---------------------------------------------- */
-/* May sleep. The expiry calls kqcore_timer_expired(kn, n) in hard-irq. */
+/*
+ * May sleep. The expiry calls kqcore_timer_expired(kn, n, periodic) in
+ * hard-irq (the timer softirq thread on PREEMPT_RT).
+ */
 struct kqsys_timer *kqsys_timer_create(struct kqsys *sys,
 				       struct kqcore_knote *kn);
 /*

@@ -346,7 +346,6 @@ static enum hrtimer_restart kq_timer_expired(struct hrtimer *hrtimer)
 	struct kqsys_timer *t = container_of(hrtimer, struct kqsys_timer, timer);
 	enum hrtimer_restart restart = HRTIMER_NORESTART;
 	u64 expirations = 1;
-
 	int what;
 
 	if (t->period) {
