@@ -63,8 +63,11 @@ private:
  */
 int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
 		     bool *wake);
-/* NOTE_TRACK's reserve of children's knotes: kq->mutex held, may sleep. */
-int track_reserve_attach(Knote *kn);
+/*
+ * NOTE_TRACK's reserve of children's knotes, sized for threads of the
+ * watched process (0: unknown): kq->mutex held, may sleep.
+ */
+int track_reserve_attach(Knote *kn, u32 threads);
 void track_reserve_detach(Knote *kn);
 
 /* The operations of filter, or nullptr if it is not implemented. */

@@ -22,30 +22,37 @@
  * knote is hidden from lookups and GONE from birth: reported once, never
  * merged with the child's own NOTE_EXIT.
  *
- * THE RESERVE. Each NOTE_TRACK knote keeps up to `target` kits, filled in
- * process context by task work (kqsys_task_work_add) queued on the task
- * that will next need them, which runs it before it returns to user space:
+ * THE RESERVE. A thread takes at most one kit per fork, and gets it back
+ * before fork() returns to user space: the fork probe queues the kit's own
+ * refill (task work, kqsys_task_work_add) on the forking thread, which
+ * runs it in process context on its way out of the kernel. So each thread
+ * has at most one kit out at a time, and a reserve holding one complete
+ * kit per thread of its process (`target`, up to track_target_max) never
+ * runs dry, however many threads fork at the same moment:
  *
- *   parent thread: fork() --probe: kit taken, fill queued on the parent--
- *                  return to user space: fill (may sleep) -- next fork()
- *   child:         created, watched, its knote has an empty reserve and a
- *                  fill queued on the child -- first return to user space:
- *                  fill -- its first instruction, its first fork()
+ *   thread T:  fork() --probe: kit K taken, K's refill queued on T--
+ *              [still in the kernel: vfork() waits here for the child]
+ *              return to user space: K back, reserve filled -- next fork()
+ *   child C:   created, watched, its knote has an empty reserve and the
+ *              reserve's fill queued on C -- first return to user space:
+ *              fill -- C's first instruction, its first fork()
+ *   thread N:  created by T: target + 1 at once, a spare shell (a kit
+ *              without parts, kept one per thread for this) carries a
+ *              refill queued on N -- N's first return to user space:
+ *              reserve filled for one more thread -- N's first fork()
  *
- * So a thread cannot fork faster than its reserve refills, and a child
- * cannot fork before it has one. Only threads of one process forking at
- * the same moment can find the reserve empty (2 kits for a registered
- * knote, 1 for a child's: a child starts with one thread): that fork's
- * child is reported with NOTE_TRACKERR (never lost silently) and the
- * target doubles (up to track_target_max), so a process that forks from
- * several threads is followed from then on. NOTE_TRACKERR otherwise means memory
- * was short when the reserve was filled, or the per-user knote limit
- * (charged when a kit is used).
+ * The target follows the thread count: raised by the creation probe, set
+ * from the count by every fill (which frees what a smaller target leaves
+ * over). NOTE_TRACKERR therefore means memory was short when the reserve
+ * was filled, the per-user knote limit (charged when a kit is used), or
+ * more than track_target_max threads of one process forking at once.
  *
- * Ownership of a reserve: its knote's until the knote is detached; if a
- * fill is queued then (fill_queued, kq->lock), the fill frees it. Both run
- * under kq->mutex, so a fill that sees WILL_DETACH knows the detach is
- * over. A queued fill holds a knote reference and the kqueue's file.
+ * Ownership of a reserve: its knote's until the knote is detached; if
+ * work is queued on tasks then (works_queued: the reserve's fill_work and
+ * kits out with their refill, kq->lock), the last of it frees the reserve.
+ * Detach and that work run under kq->mutex, so work that sees WILL_DETACH
+ * knows the detach is over. Queued work holds a knote reference and the
+ * kqueue's file.
  */
 #include "filter.hpp"
 #include "kqueue.hpp"
@@ -54,19 +61,23 @@ using namespace kq_errno;
 
 /* What one tracked fork uses up (the reserve, see THE RESERVE above). */
 struct TrackKit {
-	ListNode link;		/* TrackReserve::kits or ::shells */
+	ListNode link;		/* kq->lock: TrackReserve::kits or ::shells; off both while out */
+	TrackReserve *reserve;	/* the reserve it belongs to */
 	Knote *tracker;		/* the child's knote */
 	Knote *note;		/* its NOTE_CHILD event */
 	struct kqsys_proc *watch;	/* blank */
 	TrackReserve *tracker_reserve;	/* the child's knote's, empty */
+	struct kqsys_task_work refill;	/* its way back, queued on the thread that took it */
 };
 
 struct TrackReserve {
 	Knote *owner;
 	ListNode kits;		/* kq->lock: complete kits */
-	ListNode shells;	/* kq->lock: kits used up, or incomplete */
+	ListNode shells;	/* kq->lock: kits used up, incomplete, or spare */
 	u32 count;		/* kq->lock: complete kits */
-	u32 target;		/* kq->lock */
+	u32 nshells;		/* kq->lock */
+	u32 target;		/* kq->lock: kits (and spare shells) wanted */
+	u32 works_queued;	/* kq->lock: refills and fill_work queued on tasks */
 	bool fill_queued;	/* kq->lock: fill_work waits in some task */
 	struct kqsys_task_work fill_work;
 };
@@ -117,7 +128,7 @@ int proc_attach(Knote *kn)
 	kn->sfflags &= proc_requests;
 	kn->flags |= EV_CLEAR;
 	if (kn->sfflags & NOTE_TRACK) {
-		err = track_reserve_attach(kn);
+		err = track_reserve_attach(kn, kqsys_pid_threads(kn->ident));
 		if (err)
 			return err;
 	}
@@ -127,6 +138,9 @@ int proc_attach(Knote *kn)
 		track_reserve_detach(kn);
 		return err;
 	}
+	/* Threads created before the watch was hashed were not counted. */
+	if (err == 0 && (kn->sfflags & NOTE_TRACK))
+		track_reserve_attach(kn, kqsys_proc_threads(kn->source.proc));
 	if (err == 1) {
 		bool queued;
 		{
@@ -156,7 +170,7 @@ int proc_modify(Knote *kn, const struct kevent &change)
 	if (err)
 		return err;
 	if (change.fflags & NOTE_TRACK) {
-		err = track_reserve_attach(kn);
+		err = track_reserve_attach(kn, kqsys_proc_threads(kn->source.proc));
 		if (err)
 			return err;
 	}
@@ -224,13 +238,15 @@ Knote *child_knote(Knote *mem, const Knote *parent, const FilterOps *ops,
 /* ---- the NOTE_TRACK reserve -------------------------------------------- */
 
 /*
- * Kits a reserve starts with: a watched process may have several threads
- * forking; a tracked child has one (fork copies only the calling thread)
- * and grows its reserve if it forks from several at once.
+ * A reserve wants a complete kit and a spare shell per thread of its
+ * process, up to this many (see THE RESERVE).
  */
-constexpr u32 track_target_registered = 2;
-constexpr u32 track_target_child = 1;
-constexpr u32 track_target_max = 32;
+constexpr u32 track_target_max = 1024;
+
+u32 target_for(u32 threads)
+{
+	return kq_min(kq_max(threads, 1u), track_target_max);
+}
 
 TrackReserve *new_reserve(Knote *owner, u32 target)
 {
@@ -277,8 +293,25 @@ bool fill_kit(TrackKit *kit)
 	if (!kit->watch)
 		kit->watch = kqsys_proc_alloc();
 	if (!kit->tracker_reserve && kit->tracker)
-		kit->tracker_reserve = new_reserve(kit->tracker, track_target_child);
+		kit->tracker_reserve = new_reserve(kit->tracker, target_for(1));
 	return kit_complete(kit);
+}
+
+TrackKit *new_shell(TrackReserve *r)
+{
+	auto *kit = static_cast<TrackKit *>(
+		kqsys_zalloc(sizeof(TrackKit), KQSYS_MAY_SLEEP));
+	if (!kit)
+		return nullptr;
+	kit = new (kit) TrackKit();
+	kit->reserve = r;
+	return kit;
+}
+
+void free_kit(TrackKit *kit)
+{
+	empty_kit(kit);
+	kqsys_free(kit);
 }
 
 void free_kits(ListNode *list)
@@ -286,8 +319,7 @@ void free_kits(ListNode *list)
 	while (!list->empty()) {
 		TrackKit *kit = KQ_CONTAINER_OF(list->next, TrackKit, link);
 		kit->link.unlink();
-		empty_kit(kit);
-		kqsys_free(kit);
+		free_kit(kit);
 	}
 }
 
@@ -299,45 +331,96 @@ void free_reserve(TrackReserve *r)
 	kqsys_free(r);
 }
 
+/* kq->lock held: back into the reserve, complete or not. */
+void return_kit_locked(TrackReserve *r, TrackKit *kit)
+{
+	if (kit_complete(kit)) {
+		kit->link.insert_before(&r->kits);
+		r->count++;
+	} else {
+		kit->link.insert_before(&r->shells);
+		r->nshells++;
+	}
+}
+
+/* kq->lock held: the first of list (which holds *n), unlinked, or nullptr. */
+TrackKit *pop_kit_locked(ListNode *list, u32 *n)
+{
+	if (list->empty())
+		return nullptr;
+	TrackKit *kit = KQ_CONTAINER_OF(list->next, TrackKit, link);
+	kit->link.unlink();
+	(*n)--;
+	return kit;
+}
+
 /*
- * Bring kn's reserve up to its target: kq->mutex held, kn attached. Stops
- * early if memory is short; the forks that then find it empty report
- * NOTE_TRACKERR. May sleep.
+ * Bring kn's reserve to a complete kit and a spare shell per thread of
+ * its process (threads; 0: unknown, keep the target), making shells into
+ * kits first and freeing what a shrunken target no longer needs. kq->mutex
+ * held, kn attached. Stops early if memory is short: the forks that then
+ * find no kit report NOTE_TRACKERR. May sleep.
  */
-void fill_reserve(Knote *kn)
+void fill_reserve(Knote *kn, u32 threads)
 {
 	kqsys_assert_mutex_held(kn->kq->sys());
 	TrackReserve *r = kn->track;
 	for (;;) {
-		TrackKit *kit = nullptr;
+		TrackKit *kit = nullptr, *surplus = nullptr;
+		bool want_kit = false;
 		{
 			LockGuard guard(kn->kq->sys());
-			if (r->count >= r->target)
+			if (threads)
+				r->target = target_for(threads);
+			if (r->count > r->target) {
+				surplus = pop_kit_locked(&r->kits, &r->count);
+			} else if (r->count < r->target) {
+				want_kit = true;
+				if (r->nshells > r->target)
+					kit = pop_kit_locked(&r->shells, &r->nshells);
+			} else if (r->nshells > r->target) {
+				surplus = pop_kit_locked(&r->shells, &r->nshells);
+			} else if (r->nshells == r->target) {
 				return;
-			if (!r->shells.empty()) {
-				kit = KQ_CONTAINER_OF(r->shells.next, TrackKit, link);
-				kit->link.unlink();
 			}
 		}
-		if (!kit) {
-			kit = static_cast<TrackKit *>(
-				kqsys_zalloc(sizeof(TrackKit), KQSYS_MAY_SLEEP));
-			if (!kit)
-				return;
-			kit = new (kit) TrackKit();
+		if (surplus) {
+			free_kit(surplus);
+			continue;
 		}
-		const bool complete = fill_kit(kit);
-		LockGuard guard(kn->kq->sys());
-		if (!complete) {
-			kit->link.insert_before(&r->shells);
+		if (!kit && !(kit = new_shell(r)))
 			return;
-		}
-		kit->link.insert_before(&r->kits);
-		r->count++;
+		const bool complete = want_kit && fill_kit(kit);
+		LockGuard guard(kn->kq->sys());
+		return_kit_locked(r, kit);
+		if (want_kit && !complete)
+			return;
 	}
 }
 
-/* The queued fill, in the task that will need the kits (see THE RESERVE). */
+/*
+ * Work queued on a task for r has finished: kq->mutex held. If r's knote
+ * was detached meanwhile, the last such work frees r (see Ownership).
+ */
+void finish_reserve_work(Knote *kn, TrackReserve *r)
+{
+	bool last;
+	{
+		LockGuard guard(kn->kq->sys());
+		r->works_queued--;
+		last = (kn->status & Knote::WILL_DETACH) && r->works_queued == 0;
+	}
+	if (last)
+		free_reserve(r);
+}
+
+/* kq->lock held: r's knote is attached (not WILL_DETACH). */
+bool reserve_in_use_locked(const Knote *kn)
+{
+	return !(kn->status & Knote::WILL_DETACH);
+}
+
+/* The reserve's own fill, queued when no kit was at hand to carry one. */
 void run_fill(struct kqsys_task_work *work)
 {
 	TrackReserve *r = KQ_CONTAINER_OF(work, TrackReserve, fill_work);
@@ -345,24 +428,49 @@ void run_fill(struct kqsys_task_work *work)
 	Kqueue *kq = kn->kq;
 	{
 		MutexGuard guard(kq->sys());
-		bool detached;
+		bool attached;
 		{
 			LockGuard lock(kq->sys());
-			detached = kn->status & Knote::WILL_DETACH;
+			attached = reserve_in_use_locked(kn);
 			r->fill_queued = false;
 		}
-		if (detached)
-			free_reserve(r);	/* its detach left it to us */
-		else
-			fill_reserve(kn);
+		if (attached)
+			fill_reserve(kn, kqsys_proc_threads(kn->source.proc));
+		finish_reserve_work(kn, r);
+	}
+	kq->put_knote(kn);
+}
+
+/*
+ * A kit's way back, in the thread that took it (see THE RESERVE): the
+ * kit returns as it is and the reserve is filled again.
+ */
+void run_refill(struct kqsys_task_work *work)
+{
+	TrackKit *kit = KQ_CONTAINER_OF(work, TrackKit, refill);
+	TrackReserve *r = kit->reserve;
+	Knote *kn = r->owner;
+	Kqueue *kq = kn->kq;
+	{
+		MutexGuard guard(kq->sys());
+		bool attached;
+		{
+			LockGuard lock(kq->sys());
+			attached = reserve_in_use_locked(kn);
+			return_kit_locked(r, kit);
+		}
+		if (attached)
+			fill_reserve(kn, kqsys_proc_threads(kn->source.proc));
+		finish_reserve_work(kn, r);
 	}
 	kq->put_knote(kn);
 }
 
 /*
  * kq->lock held, kn not being detached (accepts_events, or not yet
- * published): should a fill be queued? If so it is marked queued and
- * holds a reference; the caller calls queue_fill() after the lock.
+ * published): should the reserve's own fill be queued? If so it is marked
+ * queued and holds a reference; the caller calls queue_fill() after the
+ * lock.
  */
 bool want_fill_locked(Knote *kn)
 {
@@ -370,6 +478,7 @@ bool want_fill_locked(Knote *kn)
 	if (r->fill_queued || r->count >= r->target)
 		return false;
 	r->fill_queued = true;
+	r->works_queued++;
 	kn->kq->get_knote(kn);
 	return true;
 }
@@ -389,48 +498,51 @@ bool queue_fill(Knote *kn, const struct kqsys_task *task)
 	{
 		LockGuard guard(kn->kq->sys());
 		r->fill_queued = false;
+		r->works_queued--;
 	}
 	kn->kq->put_knote(kn);
 	return false;
 }
 
-/* kq->lock held: a complete kit, or nullptr (and the target grows). */
-TrackKit *take_kit_locked(TrackReserve *r)
+/*
+ * Have task (nullptr: current) refill the reserve through kit, taken from
+ * it, before it next returns to user space; if it cannot, kit goes back
+ * as it is. Any context; kn held in flux by the caller.
+ */
+void queue_refill(Knote *kn, TrackKit *kit, const struct kqsys_task *task)
 {
-	if (r->kits.empty()) {
-		r->target = kq_min(r->target * 2, track_target_max);
-		return nullptr;
+	TrackReserve *r = kit->reserve;
+	{
+		LockGuard guard(kn->kq->sys());
+		r->works_queued++;
+		kn->kq->get_knote(kn);
 	}
-	TrackKit *kit = KQ_CONTAINER_OF(r->kits.next, TrackKit, link);
-	kit->link.unlink();
-	r->count--;
-	return kit;
-}
-
-/* kq->lock held: give back a kit the fork did not use up. */
-void return_kit_locked(TrackReserve *r, TrackKit *kit)
-{
-	if (kit_complete(kit)) {
-		kit->link.insert_before(&r->kits);
-		r->count++;
-	} else {
-		kit->link.insert_before(&r->shells);
+	if (!kqsys_task_work_add(kn->kq->sys(), task, &kit->refill, run_refill))
+		return;
+	{
+		LockGuard guard(kn->kq->sys());
+		r->works_queued--;
+		return_kit_locked(r, kit);
 	}
+	kn->kq->put_knote(kn);
 }
 
 } // namespace
 
-/* kq->mutex held (attach or modify): NOTE_TRACK wants a reserve. May sleep. */
-int track_reserve_attach(Knote *kn)
+/*
+ * kq->mutex held (attach or modify): NOTE_TRACK wants a reserve, sized for
+ * threads (0: unknown). May sleep.
+ */
+int track_reserve_attach(Knote *kn, u32 threads)
 {
 	if (!kn->track) {
-		TrackReserve *r = new_reserve(kn, track_target_registered);
+		TrackReserve *r = new_reserve(kn, target_for(threads));
 		if (!r)
 			return -ENOMEM;
 		LockGuard guard(kn->kq->sys());
 		kn->track = r;
 	}
-	fill_reserve(kn);
+	fill_reserve(kn, threads);
 	return 0;
 }
 
@@ -443,7 +555,7 @@ void track_reserve_detach(Knote *kn)
 	bool queued;
 	{
 		LockGuard guard(kn->kq->sys());
-		queued = r->fill_queued;
+		queued = r->works_queued != 0;
 		kn->track = nullptr;
 	}
 	if (!queued)
@@ -535,9 +647,9 @@ int track_with_kit(Knote *parent, u32 sfflags, const struct kqsys_task *child,
 
 /*
  * The fork probe's NOTE_TRACK step, with parent in flux (kq->lock not
- * held, so parent cannot be detached): a kit from the reserve, whose
- * refill is queued on the forking thread; what the fork did not use up
- * goes back. Any context; allocates and frees nothing.
+ * held, so parent cannot be detached): a kit from the reserve, refilled
+ * through that kit by the forking thread before fork() returns to user
+ * space. Any context; allocates and frees nothing.
  */
 int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
 		     bool *wake)
@@ -546,19 +658,20 @@ int proc_track_child(Knote *parent, u32 sfflags, const struct kqsys_task *child,
 	if (!r)
 		return -ENOMEM;
 	TrackKit *kit;
-	bool fill;
+	bool fill = false;
 	{
 		LockGuard guard(parent->kq->sys());
-		kit = take_kit_locked(r);
-		fill = want_fill_locked(parent);
+		kit = pop_kit_locked(&r->kits, &r->count);
+		if (!kit)
+			fill = want_fill_locked(parent);
 	}
-	if (fill)
-		queue_fill(parent, nullptr);
-	if (!kit)
+	if (!kit) {
+		if (fill)
+			queue_fill(parent, nullptr);
 		return -ENOMEM;
+	}
 	const int err = track_with_kit(parent, sfflags, child, kit, wake);
-	LockGuard guard(parent->kq->sys());
-	return_kit_locked(r, kit);
+	queue_refill(parent, kit, nullptr);
 	return err;
 }
 
@@ -607,6 +720,42 @@ extern "C" void kqcore_proc_fork(struct kqcore_knote *handle,
 	}
 	if (wake)
 		kqsys_wake_deferred(kq->sys());
+}
+
+/*
+ * A thread of the process was created: a NOTE_TRACK reserve wants a kit
+ * more, and the thread fills it before its first instruction in user
+ * space, so it cannot fork first (see THE RESERVE).
+ */
+extern "C" void kqcore_proc_thread(struct kqcore_knote *handle,
+				   const struct kqsys_task *thread)
+{
+	Knote *kn = Knote::from(handle);
+	Kqueue *kq = kn->kq;
+	TrackKit *spare = nullptr;
+	bool fill = false;
+	{
+		LockGuard guard(kq->sys());
+		TrackReserve *r = kn->track;
+		if (!r || !(kn->sfflags & NOTE_TRACK) || !accepts_events(kn) ||
+		    !kq->enter_flux_locked(kn))
+			return;
+		r->target = kq_min(r->target + 1, track_target_max);
+		spare = pop_kit_locked(&r->shells, &r->nshells);
+		if (!spare)
+			fill = want_fill_locked(kn);
+	}
+	if (spare)
+		queue_refill(kn, spare, thread);
+	else if (fill)
+		queue_fill(kn, thread);
+	bool wake_detacher;
+	{
+		LockGuard guard(kq->sys());
+		wake_detacher = kq->leave_flux_locked(kn);
+	}
+	if (wake_detacher)
+		kqsys_flux_wake_deferred(kq->sys());
 }
 
 extern "C" void kqcore_proc_exec(struct kqcore_knote *handle)

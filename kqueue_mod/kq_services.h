@@ -196,6 +196,10 @@ void kqsys_proc_detach(struct kqsys_proc *watch);
 /* child's pid in watch's pid namespace, 0 if it has none there. Any context. */
 long long kqsys_proc_pid_of(const struct kqsys_proc *watch,
 			    const struct kqsys_task *child);
+/* Threads of the watched process; 0 once it has exited. Any context. */
+unsigned int kqsys_proc_threads(const struct kqsys_proc *watch);
+/* Threads of the process ident names in the caller's pid namespace; 0: none. */
+unsigned int kqsys_pid_threads(unsigned long long ident);
 /*
  * A watch for a NOTE_TRACK child, made ahead of the fork (the probe may
  * not allocate): blank until kqsys_proc_attach_child() fills it. May sleep.
@@ -272,6 +276,8 @@ int kqcore_timer_expired(struct kqcore_knote *kn, unsigned long long n,
  * its last thread exits with the wait status.
  */
 void kqcore_proc_fork(struct kqcore_knote *kn, const struct kqsys_task *child);
+/* The process created thread, which has not run yet (NOTE_TRACK's reserve). */
+void kqcore_proc_thread(struct kqcore_knote *kn, const struct kqsys_task *thread);
 void kqcore_proc_exec(struct kqcore_knote *kn);
 void kqcore_proc_exit(struct kqcore_knote *kn, int status);
 

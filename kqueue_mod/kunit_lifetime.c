@@ -376,9 +376,11 @@ static void tracked_fork_adopts_child_and_posts_note_child(struct kunit *test)
 
 /*
  * NOTE_TRACK's reserve: the fork probe allocates nothing, it takes kits
- * made beforehand. A kernel thread (this test) never returns to user
- * space to refill them, so forks past the reserve's two kits find it
- * empty: NOTE_TRACKERR's error, nothing allocated in the probe.
+ * made beforehand, one per thread of the watched process (this test's
+ * kernel thread: one). A kernel thread never returns to user space to
+ * refill them, so the fork past the reserve finds it empty: NOTE_TRACKERR's
+ * error, nothing allocated in the probe. A thread created meanwhile raises
+ * the target, but only its own fill (it cannot run here either) makes the kit.
  */
 static void tracked_forks_past_the_reserve_fail_without_allocating(struct kunit *test)
 {
@@ -398,7 +400,8 @@ static void tracked_forks_past_the_reserve_fail_without_allocating(struct kunit 
 	KUNIT_ASSERT_NOT_NULL(test, parent);
 	KUNIT_ASSERT_TRUE(test, kqtest_enter_flux(parent));
 	KUNIT_EXPECT_EQ(test, kqtest_track_child(parent, child[0]), 0);
-	KUNIT_EXPECT_EQ(test, kqtest_track_child(parent, child[1]), 0);
+	KUNIT_EXPECT_EQ(test, kqtest_track_child(parent, child[1]), -ENOMEM);
+	kqcore_proc_thread(parent, (const struct kqsys_task *)child[2]);
 	KUNIT_EXPECT_EQ(test, kqtest_track_child(parent, child[2]), -ENOMEM);
 	kqtest_leave_flux(parent);
 	kqtest_put(parent);

@@ -337,6 +337,39 @@ long long kqsys_proc_pid_of(const struct kqsys_proc *watch,
 	return pid_nr_ns(task_tgid(task), watch->pid_ns);
 }
 
+static unsigned int kq_threads_of(struct pid *pid)
+{
+	struct task_struct *task;
+	unsigned int threads = 0;
+
+	rcu_read_lock();
+	task = pid_task(pid, PIDTYPE_TGID);
+	if (task)
+		threads = get_nr_threads(task);
+	rcu_read_unlock();
+	return threads;
+}
+
+unsigned int kqsys_proc_threads(const struct kqsys_proc *watch)
+{
+	return kq_threads_of(watch->pid);
+}
+
+unsigned int kqsys_pid_threads(unsigned long long ident)
+{
+	unsigned int threads = 0;
+	struct pid *pid;
+
+	if (ident == 0 || ident > INT_MAX)
+		return 0;
+	rcu_read_lock();
+	pid = find_vpid((int)ident);
+	if (pid)
+		threads = kq_threads_of(pid);
+	rcu_read_unlock();
+	return threads;
+}
+
 struct kqsys_proc *kqsys_proc_alloc(void)
 {
 	return kzalloc(sizeof(struct kqsys_proc), GFP_KERNEL_ACCOUNT);
@@ -369,7 +402,7 @@ int kqsys_proc_attach_child(const struct kqsys_proc *parent,
 
 /* ---- probes ------------------------------------------------------------- */
 
-enum kq_proc_event { KQ_PROC_FORK, KQ_PROC_EXEC, KQ_PROC_EXIT };
+enum kq_proc_event { KQ_PROC_FORK, KQ_PROC_THREAD, KQ_PROC_EXEC, KQ_PROC_EXIT };
 
 static void kq_proc_post(struct task_struct *task, enum kq_proc_event event,
 			 struct task_struct *child)
@@ -393,6 +426,10 @@ static void kq_proc_post(struct task_struct *task, enum kq_proc_event event,
 			kqcore_proc_fork(watch->knote,
 					 (const struct kqsys_task *)child);
 			break;
+		case KQ_PROC_THREAD:
+			kqcore_proc_thread(watch->knote,
+					   (const struct kqsys_task *)child);
+			break;
 		case KQ_PROC_EXEC:
 			kqcore_proc_exec(watch->knote);
 			break;
@@ -408,10 +445,9 @@ static void kq_proc_post(struct task_struct *task, enum kq_proc_event event,
 static void kq_probe_fork(void *data, struct task_struct *parent,
 			  struct task_struct *child)
 {
-	/* A new thread is not a fork of the process. */
-	if (!thread_group_leader(child))
-		return;
-	kq_proc_post(parent, KQ_PROC_FORK, child);
+	/* A new thread is not a fork of the process (NOTE_TRACK sizes for it). */
+	kq_proc_post(parent, thread_group_leader(child) ? KQ_PROC_FORK : KQ_PROC_THREAD,
+		     child);
 }
 
 static void kq_probe_exec(void *data, struct task_struct *task, pid_t old_pid,

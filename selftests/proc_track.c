@@ -796,19 +796,41 @@ KQ_TEST(closing_the_kqueue_while_a_tracked_child_forks_in_a_loop)
 static atomic_int fork_thread_stop;
 static atomic_long fork_thread_forks;
 
+static void *fork_once(void *arg)
+{
+	pid_t p = fork();
+
+	(void)arg;
+	if (p < 0)
+		return (void *)1;
+	if (p == 0)
+		_exit(0);
+	if (wait_status_of(p) != 0)
+		return (void *)2;
+	atomic_fetch_add(&fork_thread_forks, 1);
+	return NULL;
+}
+
+/*
+ * Forks until told to stop; every other fork comes from a thread created
+ * for it, so thread creation (which grows NOTE_TRACK's reserve) also races
+ * with the closes.
+ */
 static void *fork_thread(void *arg)
 {
 	(void)arg;
-	while (!atomic_load(&fork_thread_stop)) {
-		pid_t p = fork();
+	for (long i = 0; !atomic_load(&fork_thread_stop); i++) {
+		pthread_t t;
+		void *ret = NULL;
 
-		if (p < 0)
-			return (void *)1;
-		if (p == 0)
-			_exit(0);
-		if (wait_status_of(p) != 0)
-			return (void *)2;
-		atomic_fetch_add(&fork_thread_forks, 1);
+		if (i & 1) {
+			ret = fork_once(NULL);
+		} else if (pthread_create(&t, NULL, fork_once, NULL) ||
+			   pthread_join(t, &ret)) {
+			return (void *)3;
+		}
+		if (ret)
+			return ret;
 	}
 	return NULL;
 }
@@ -972,4 +994,161 @@ KQ_TEST(a_tracked_childs_first_exec_is_reported)
 	n = drain(kq, evs);
 	check_all(evs, n, w, FIRST_EXEC_ROUNDS + 1);
 	close(kq);
+}
+
+/* ---- threads of one tracked process forking at the same moment --------- */
+
+/*
+ * A thread that forks refills the kit its fork took before fork() returns
+ * to user space, and the reserve holds a kit for every thread of the
+ * process, so threads forking at once never find it empty: NOTE_TRACKERR
+ * is for memory that is really short, not for a burst. vfork() makes
+ * "at once" certain: a thread stays in the kernel, between the fork probe
+ * and its return to user space, until its child exits, so every thread's
+ * fork is in flight together:
+ *
+ *   test              C (NOTE_TRACK|NOTE_EXIT)  T0..T7 (threads of C)   G0..G7
+ *   [early: EV_ADD C after T0..T7 exist; late: before C creates them]
+ *                     pthread_create x 8 -----> barrier
+ *                                               vfork() ------------->  report pid
+ *                                               (in the kernel, kit     read(hold)
+ *                                               taken, not refilled)
+ *   read 8 pids <-------------------------------------------------------+
+ *   write 8 bytes to hold ------------------------------------------->  _exit(k)
+ *                                               return, waitpid(Gk)
+ *                     (twice: the second round uses the refilled kits)
+ *   drain: NOTE_CHILD + NOTE_EXIT (its status) for all 16 Gs, C's NOTE_EXIT,
+ *   NOTE_TRACKERR nowhere (the previous reserve of 2 kits gave 6 of them)
+ */
+#define FORK_THREADS 8
+#define VFORK_ROUNDS 2
+#define THREAD_FORKS (FORK_THREADS * VFORK_ROUNDS)
+#define THREAD_C_CODE 11
+
+struct thread_burst {
+	pthread_barrier_t start;
+	int pids;		/* each G -> test: its pid, then it holds */
+	int hold;		/* test -> Gs: one byte releases one */
+	int rep;		/* each T -> test: its G's report */
+	int ready;		/* C -> test: threads exist (early case) */
+	int go;			/* test -> C: watched, start (early case) */
+};
+
+static struct thread_burst burst;
+static atomic_int burst_next_index;
+
+static void *vfork_from_a_thread(void *arg)
+{
+	(void)arg;
+	for (int round = 0; round < VFORK_ROUNDS; round++) {
+		int k = atomic_fetch_add(&burst_next_index, 1);
+		pid_t g;
+		char b;
+
+		pthread_barrier_wait(&burst.start);
+		g = vfork();
+		if (g < 0)
+			return (void *)1;
+		if (g == 0) {
+			pid_t self = getpid();
+
+			if (write(burst.pids, &self, sizeof(self)) != sizeof(self) ||
+			    read(burst.hold, &b, 1) != 1)
+				_exit(126);
+			_exit(k & 0x7f);
+		}
+		if (write_report(burst.rep, g, getpid(), wait_status_of(g)))
+			return (void *)2;
+	}
+	return NULL;
+}
+
+static int vfork_from_threads_at_once(void *arg)
+{
+	pthread_t threads[FORK_THREADS];
+	int early = *(int *)arg, code = THREAD_C_CODE;
+	char b;
+
+	if (pthread_barrier_init(&burst.start, NULL, FORK_THREADS + 1))
+		return 100;
+	for (int i = 0; i < FORK_THREADS; i++)
+		if (pthread_create(&threads[i], NULL, vfork_from_a_thread, NULL))
+			return 101;
+	if (early && (write(burst.ready, "r", 1) != 1 || read(burst.go, &b, 1) != 1))
+		return 102;
+	for (int round = 0; round < VFORK_ROUNDS; round++)
+		pthread_barrier_wait(&burst.start);
+	for (int i = 0; i < FORK_THREADS; i++) {
+		void *ret;
+
+		if (pthread_join(threads[i], &ret) || ret)
+			code = 103;
+	}
+	return code;
+}
+
+static void threads_vfork_at_once(int early)
+{
+	static struct kevent evs[MAXEV];
+	static struct want w[THREAD_FORKS + 1];
+	int kq = kqueue(), pids[2], hold[2], rep[2], ready[2], go[2], n;
+	void *udata = UDATA(0x7423ad + early);
+	struct report r;
+	char b;
+
+	ASSERT(kq >= 0);
+	ASSERT_EQ(pipe(pids), 0);
+	ASSERT_EQ(pipe(hold), 0);
+	ASSERT_EQ(pipe(rep), 0);
+	ASSERT_EQ(pipe(ready), 0);
+	ASSERT_EQ(pipe(go), 0);
+	burst = (struct thread_burst){ .pids = pids[1], .hold = hold[0],
+				       .rep = rep[1], .ready = ready[1], .go = go[0] };
+	struct held_child c = held_spawn(vfork_from_threads_at_once, &early);
+	ASSERT(c.pid > 0);
+	if (early) {
+		held_release(&c);
+		ASSERT_EQ(read(ready[0], &b, 1), 1);
+		EXPECT_EQ(proc_watch(kq, c.pid, NOTE_TRACK | NOTE_EXIT, udata), 0);
+		ASSERT_EQ(write(go[1], "g", 1), 1);
+	} else {
+		EXPECT_EQ(proc_watch(kq, c.pid, NOTE_TRACK | NOTE_EXIT, udata), 0);
+		held_release(&c);
+	}
+	for (int round = 0; round < VFORK_ROUNDS; round++) {
+		/* Every thread of C is inside vfork() now. */
+		for (int i = 0; i < FORK_THREADS; i++) {
+			pid_t g;
+
+			ASSERT_EQ(read(pids[0], &g, sizeof(g)), sizeof(g));
+		}
+		for (int i = 0; i < FORK_THREADS; i++)
+			ASSERT_EQ(write(hold[1], "x", 1), 1);
+	}
+	int cstatus = wait_status_of(c.pid);
+	close(rep[1]);
+	EXPECT_EQ(cstatus, THREAD_C_CODE << 8);
+	w[0] = (struct want){ c.pid, 0, NOTE_EXIT, 0, cstatus, udata };
+	for (int i = 0; i < THREAD_FORKS; i++) {
+		ASSERT_EQ(read_report(rep[0], &r), 0);
+		w[i + 1] = (struct want){ r.pid, c.pid, NOTE_EXIT, 0, r.status, udata };
+	}
+	n = drain(kq, evs);
+	check_all(evs, n, w, THREAD_FORKS + 1);
+	printf("# %d events for %d vforks, %d threads at once\n", n,
+	       THREAD_FORKS, FORK_THREADS);
+	int fds[] = { pids[0], pids[1], hold[0], hold[1], rep[0], ready[0],
+		      ready[1], go[0], go[1], kq };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		close(fds[i]);
+}
+
+KQ_TEST(threads_that_exist_when_watched_vfork_at_once_and_are_tracked_completely)
+{
+	threads_vfork_at_once(1);
+}
+
+KQ_TEST(threads_created_after_the_watch_vfork_at_once_and_are_tracked_completely)
+{
+	threads_vfork_at_once(0);
 }

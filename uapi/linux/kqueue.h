@@ -218,9 +218,11 @@
  *                 events); it is reported once and cannot be deleted (an
  *                 EV_DELETE of the child's ident deletes the child's knote).
  *     NOTE_TRACKERR  (output) a child of a NOTE_TRACK process could not be
- *                 tracked: no memory (the fork path cannot sleep), the
- *                 watcher may not watch the child (rule below), or the kqueue
- *                 is being closed. Reported on the parent's knote, with
+ *                 tracked: no memory (the child's knote is made ahead, one
+ *                 per thread of the process, as the fork path cannot sleep;
+ *                 more than 1024 threads forking at one instant count as
+ *                 that), the watcher may not watch the child (rule below),
+ *                 or the kqueue is being closed. Reported on the parent's knote, with
  *                 NOTE_FORK if requested. Nothing is dropped silently.
  *   When several events are pending, data is the exit status if NOTE_EXIT
  *   is among them, else the newest child's pid if NOTE_FORK is, else 0. A
