@@ -28,8 +28,10 @@
  *   fput, whose owner is the file itself (ignored: not a table).
  *   Not covered: a module that takes a descriptor out with
  *   file_close_fd()/close_fd_get_file() and drops it with fput() alone
- *   (none in the tree), and an administrator disarming all kprobes through
- *   debugfs (kprobes/enabled). The fd_close selftests guard it per kernel.
+ *   (none in the tree). The hook is an ftrace_ops marked permanent, so
+ *   function tracing cannot be switched off under it (sysctl
+ *   kernel.ftrace_enabled=0 fails with EBUSY while the module is loaded).
+ *   The fd_close selftests guard it per kernel.
  *
  *   The descriptor is gone when the probe runs, with one exception: up to
  *   6.x close_files() clears each slot before closing it, but 7.x leaves
@@ -39,74 +41,108 @@
  * WHAT THE PROBE DOES
  *
  *   A binding ties a knote to (descriptor table, descriptor number, file).
- *   locks_remove_posix(file, table) looks up file in a hash of bindings; a binding
- *   of that file is closed if the table is the one it was made in, or the
- *   closer is the kqueue's owner process (an owner that unshared its table),
- *   and the descriptor number no longer maps to the file in the closing
- *   table. So a dup of the file keeps its own knotes, and a forked child
- *   closing its copy of the table changes nothing. A closed binding leaves
- *   the hash and its knote is hidden from lookups and scans at once
- *   (kqcore_fd_closed). The probe runs with preemption off, where
- *   PREEMPT_RT allows no wait-queue lock and no final fput, so the rest
- *   waits for a sleepable context: if no scan holds the knote, task work
- *   queued on the closing task leaves the file's wait queues and drops the
- *   file before close() returns to user space (the file is released when
- *   the user's last descriptor goes, as if unwatched), then queues the
- *   kqueue's reap work, which detaches the knote (kq->mutex, may sleep);
- *   otherwise (a scan evaluating it, a kernel thread closing, a kqueue
- *   file) the reap work does both.
+ *   locks_remove_posix(file, table) looks file up in the close table (an
+ *   rhltable keyed by the file pointer: one lookup whatever the number of
+ *   bindings, where a fixed hash made every close() in the system walk
+ *   longer chains as kqueues watched more descriptors). A binding of that
+ *   file is closed if the table is the one it was made in, or the closer
+ *   is the kqueue's owner process (an owner that unshared its table), and
+ *   the descriptor number no longer maps to the file in the closing table.
+ *   So a dup of the file keeps its own knotes, and a forked child closing
+ *   its copy of the table changes nothing. A closed binding is marked
+ *   CLOSED and its knote hidden from lookups and scans at once
+ *   (kqcore_fd_closed); it leaves the close table when it is unbound (the
+ *   rhltable's writers take bottom-half or irq-disabling bucket locks,
+ *   which PREEMPT_RT does not allow in the probe). The probe acts under a
+ *   raw lock, with preemption off, where PREEMPT_RT allows no wait-queue
+ *   lock and no final fput, so the rest waits for a sleepable context: if no scan
+ *   holds the knote, task work queued on the closing task leaves the
+ *   file's wait queues and drops the file before close() returns to user
+ *   space (the file is released when the user's last descriptor goes, as
+ *   if unwatched), then queues the kqueue's reap work, which detaches the
+ *   knote (kq->mutex, may sleep) and unbinds it; otherwise (a scan
+ *   evaluating it, a kernel thread closing, a kqueue file) the reap work
+ *   does both.
  *
  * RACE WITH EV_ADD
  *
  *     EV_ADD (kq->mutex)                 close(fd)
  *     fget(fd) -> file                   remove fd from the table
- *     hash the binding (BINDING)         smp_mb()
- *     smp_mb()                           hash empty?  (lockless)
- *     fd still maps to file?             bucket lock: binding of file whose
- *       (bucket lock) else EBADF           fd is gone -> CLOSED
+ *     insert the binding (BINDING)       smp_mb()
+ *     smp_mb()                           table empty? lookup (lockless)
+ *     fd still maps to file?             stripe lock: binding of file whose
+ *       (stripe lock) else EBADF           fd is gone -> CLOSED
  *
  *   With a full barrier on both sides either the attach sees the descriptor
  *   gone or the probe sees the binding; a probe that closes a binding still
  *   BINDING leaves the knote alone (not published yet) and the attach fails
  *   with EBADF when it finds the binding CLOSED.
  *
- * LOCKING: the bucket lock (raw: the probe runs with preemption off) is a
- * leaf except for kq->lock, taken under it by kqcore_fd_closed(); nothing
- * takes a bucket lock under kq->lock. Task work is queued after the bucket
- * lock is dropped (before 6.12 task_work_add may allocate for KASAN). Lookups
- * walk a bucket under rcu_read_lock(); bindings are freed after an RCU
- * grace period (kfree_rcu of their kqsys_fd).
+ * LOCKING: a binding's state is guarded by the stripe lock of its file
+ * (raw: the probe may not sleep; it may run from any close path), a leaf except for kq->lock,
+ * taken under it by kqcore_fd_closed(); nothing takes a stripe lock under
+ * kq->lock. The close table has its own bucket locks, taken only by
+ * insert and remove in process context, with none of ours held. Task work
+ * is queued after the stripe lock is dropped (before 6.12 task_work_add
+ * may allocate for KASAN). Lookups run under rcu_read_lock(); bindings are
+ * freed after an RCU grace period (kfree_rcu of their kqsys_fd).
  *
- * COST for a process using no kqueue: one full barrier and one load of a
- * bucket head per close (and a walk when another file shares the bucket).
+ * COST for a process using no kqueue: one full barrier and one load of
+ * the table's element count per close while no kqueue watches a
+ * descriptor; a hash and a bucket load otherwise, however many are watched.
  */
 #include <linux/fdtable.h>
 #include <linux/hash.h>
-#include <linux/kprobes.h>
+#include <linux/ftrace.h>
 #include <linux/rculist.h>
+#include <linux/rhashtable.h>
 #include <linux/workqueue.h>
 
+#include "kq_compat.h"
 #include "kq_glue.h"
 
-#ifndef CONFIG_KPROBES
-#error "kqueue needs CONFIG_KPROBES: close() detection probes locks_remove_posix()"
+#ifndef CONFIG_DYNAMIC_FTRACE
+#error "kqueue needs CONFIG_DYNAMIC_FTRACE: close() detection hooks locks_remove_posix()"
 #endif
 #ifndef CONFIG_FILE_LOCKING
 #error "kqueue needs CONFIG_FILE_LOCKING: close() detection probes locks_remove_posix()"
 #endif
 
-#define KQ_CLOSE_HASH_BITS 10
+/*
+ * The key is a pointer: hashed by multiplication and compared as one word
+ * (rhashtable's defaults, jhash2 and memcmp, cost every close() more).
+ */
+static u32 kq_close_hash(const void *key, u32 len, u32 seed)
+{
+	return hash_long(*(const unsigned long *)key ^ seed, 32);
+}
 
-struct kq_close_bucket {
-	raw_spinlock_t lock;	/* raw: the probe runs with preemption off */
-	struct hlist_head bindings;	/* writers hold lock; readers RCU */
+static int kq_close_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct kq_fd_binding *b = obj;
+
+	return b->file != *(struct file *const *)arg->key;
+}
+
+static const struct rhashtable_params kq_close_params = {
+	.key_len = sizeof(struct file *),
+	.key_offset = offsetof(struct kq_fd_binding, file),
+	.head_offset = offsetof(struct kq_fd_binding, node),
+	.automatic_shrinking = true,
+	.hashfn = kq_close_hash,
+	.obj_cmpfn = kq_close_cmp,
 };
 
-static struct kq_close_bucket kq_close_hash[1 << KQ_CLOSE_HASH_BITS];
+static struct rhltable kq_close_table;
 
-static struct kq_close_bucket *kq_close_bucket_of(const struct file *file)
+#define KQ_CLOSE_STRIPE_BITS 8
+
+/* Each raw: taken by the probe, which may not sleep. */
+static raw_spinlock_t kq_close_stripes[1 << KQ_CLOSE_STRIPE_BITS];
+
+static raw_spinlock_t *kq_close_stripe_of(const struct file *file)
 {
-	return &kq_close_hash[hash_ptr(file, KQ_CLOSE_HASH_BITS)];
+	return &kq_close_stripes[hash_ptr(file, KQ_CLOSE_STRIPE_BITS)];
 }
 
 static bool kq_fd_maps_to(struct files_struct *files, int fd, struct file *file)
@@ -120,7 +156,7 @@ static bool kq_fd_maps_to(struct files_struct *files, int fd, struct file *file)
 	return maps;
 }
 
-/* Bucket lock held: has this close of file from files closed b? */
+/* Stripe lock held: has this close of file from files closed b? */
 static bool kq_binding_closed_by(const struct kq_fd_binding *b,
 				 struct files_struct *files)
 {
@@ -155,24 +191,25 @@ static bool kq_close_knote(struct kq_fd_binding *b)
 	return false;
 }
 
-static void kq_close_bindings(struct kq_close_bucket *bucket,
-			      struct file *file, struct files_struct *files)
+/* rcu_read_lock() held; list: the bindings of file. */
+static void kq_close_bindings(struct rhlist_head *list, struct file *file,
+			      struct files_struct *files)
 {
+	raw_spinlock_t *stripe = kq_close_stripe_of(file);
 	struct kq_fd_binding *b, *release = NULL;
-	struct hlist_node *next;
+	struct rhlist_head *pos;
 
-	raw_spin_lock(&bucket->lock);
-	hlist_for_each_entry_safe(b, next, &bucket->bindings, link) {
-		if (b->file != file || !kq_binding_closed_by(b, files))
+	raw_spin_lock(stripe);
+	rhl_for_each_entry_rcu(b, pos, list, node) {
+		if (b->state == KQ_BINDING_CLOSED || !kq_binding_closed_by(b, files))
 			continue;
-		hlist_del_init_rcu(&b->link);
 		if (b->state == KQ_BINDING_BOUND && kq_close_knote(b)) {
 			b->release_next = release;
 			release = b;
 		}
 		b->state = KQ_BINDING_CLOSED;
 	}
-	raw_spin_unlock(&bucket->lock);
+	raw_spin_unlock(stripe);
 	/* Queued outside the lock: before 6.12 task_work_add() may allocate. */
 	while (release) {
 		b = release;
@@ -181,44 +218,49 @@ static void kq_close_bindings(struct kq_close_bucket *bucket,
 	}
 }
 
-static int kq_close_probe(struct kprobe *probe, struct pt_regs *regs)
+/*
+ * locks_remove_posix(file, owner)'s entry, through an ftrace_ops of our
+ * own: the trampoline saves the argument registers and calls this
+ * directly (no kprobe lookup, no full register frame), as close() is
+ * every process's path. Without FTRACE_OPS_FL_RECURSION ftrace adds no
+ * recursion guard: none is needed, as nothing below closes a file (the
+ * file is dropped by task work or the reap work). It may be called
+ * preemptible; the stripe lock makes the part that acts non-preemptible.
+ * FTRACE_OPS_FL_PERMANENT: function tracing cannot be switched off
+ * (kernel.ftrace_enabled) under it, or closes would go unseen.
+ */
+static void notrace kq_close_probe(unsigned long ip, unsigned long parent_ip,
+				   struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
-	struct file *file = (struct file *)regs_get_kernel_argument(regs, 0);
-	struct files_struct *files =
-		(struct files_struct *)regs_get_kernel_argument(regs, 1);
-	struct kq_close_bucket *bucket = kq_close_bucket_of(file);
-	struct kq_fd_binding *b;
-	bool watched = false;
+	struct file *file = (struct file *)kq_ftrace_argument(fregs, 0);
+	struct files_struct *files = (struct files_struct *)kq_ftrace_argument(fregs, 1);
+	struct rhlist_head *list;
 
 	/* No table: a file the kernel opened itself; the file: its last fput. */
 	if (!files || (void *)files == (void *)file)
-		return 0;
+		return;
 	/* The descriptor left its table before this call: see EV_ADD race. */
 	smp_mb();
-	if (hlist_empty(&bucket->bindings))
-		return 0;
+	if (!atomic_read(&kq_close_table.ht.nelems))
+		return;
 	rcu_read_lock();
-	hlist_for_each_entry_rcu(b, &bucket->bindings, link) {
-		if (READ_ONCE(b->file) == file) {
-			watched = true;
-			break;
-		}
-	}
+	list = rhltable_lookup(&kq_close_table, &file, kq_close_params);
+	if (list)
+		kq_close_bindings(list, file, files);
 	rcu_read_unlock();
-	if (watched)
-		kq_close_bindings(bucket, file, files);
-	return 0;
 }
 
-static struct kprobe kq_close_kprobe = {
-	.symbol_name = "locks_remove_posix",
-	.pre_handler = kq_close_probe,
+static struct ftrace_ops kq_close_ops = {
+	.func = kq_close_probe,
+	.flags = FTRACE_OPS_FL_PERMANENT,
 };
 
-void kq_fd_bind_hash(struct kq_fd_binding *b, struct kqsys *sys,
-		     struct kqcore_knote *kn, int fd, struct file *file)
+static const char kq_close_point[] = "locks_remove_posix";
+
+int kq_fd_bind_hash(struct kq_fd_binding *b, struct kqsys *sys,
+		    struct kqcore_knote *kn, int fd, struct file *file)
 {
-	struct kq_close_bucket *bucket = kq_close_bucket_of(file);
+	int err;
 
 	b->sys = sys;
 	b->kn = kn;
@@ -226,48 +268,63 @@ void kq_fd_bind_hash(struct kq_fd_binding *b, struct kqsys *sys,
 	b->file = file;
 	b->files = current->files;
 	b->state = KQ_BINDING_BINDING;
-	raw_spin_lock(&bucket->lock);
-	hlist_add_head_rcu(&b->link, &bucket->bindings);
-	raw_spin_unlock(&bucket->lock);
+	err = rhltable_insert(&kq_close_table, &b->node, kq_close_params);
+	if (err) {
+		b->state = KQ_BINDING_CLOSED;
+		return err;
+	}
+	b->hashed = true;
+	return 0;
+}
+
+static void kq_fd_unhash(struct kq_fd_binding *b)
+{
+	if (!b->hashed)
+		return;
+	WARN_ON_ONCE(rhltable_remove(&kq_close_table, &b->node, kq_close_params));
+	b->hashed = false;
 }
 
 int kq_fd_bind_confirm(struct kq_fd_binding *b)
 {
-	struct kq_close_bucket *bucket = kq_close_bucket_of(b->file);
+	raw_spinlock_t *stripe = kq_close_stripe_of(b->file);
 	int err = 0;
 
-	smp_mb();	/* the hash entry before the table read: see EV_ADD race */
+	smp_mb();	/* the table entry before the table read: see EV_ADD race */
 
-	raw_spin_lock(&bucket->lock);
+	raw_spin_lock(stripe);
 	if (b->state == KQ_BINDING_CLOSED) {
 		err = -EBADF;
 	} else if (!kq_fd_maps_to(b->files, b->fd, b->file)) {
-		hlist_del_init_rcu(&b->link);
 		b->state = KQ_BINDING_CLOSED;
 		err = -EBADF;
 	} else {
 		b->state = KQ_BINDING_BOUND;
 	}
-	raw_spin_unlock(&bucket->lock);
+	raw_spin_unlock(stripe);
+	if (err)
+		kq_fd_unhash(b);
 	return err;
 }
 
 int kq_fd_bind(struct kq_fd_binding *b, struct kqsys *sys,
 	       struct kqcore_knote *kn, int fd, struct file *file)
 {
-	kq_fd_bind_hash(b, sys, kn, fd, file);
-	return kq_fd_bind_confirm(b);
+	int err = kq_fd_bind_hash(b, sys, kn, fd, file);
+
+	return err ? err : kq_fd_bind_confirm(b);
 }
 
 void kq_fd_unbind(struct kq_fd_binding *b)
 {
-	struct kq_close_bucket *bucket = kq_close_bucket_of(b->file);
+	if (b->file) {
+		raw_spinlock_t *stripe = kq_close_stripe_of(b->file);
 
-	raw_spin_lock(&bucket->lock);
-	if (!hlist_unhashed(&b->link))
-		hlist_del_init_rcu(&b->link);
-	b->state = KQ_BINDING_CLOSED;
-	raw_spin_unlock(&bucket->lock);
+		raw_spin_lock(stripe);
+		b->state = KQ_BINDING_CLOSED;
+		raw_spin_unlock(stripe);
+	}
+	kq_fd_unhash(b);
 }
 
 void kq_fd_reap_work(struct work_struct *work)
@@ -281,22 +338,31 @@ int kq_fd_close_init(void)
 {
 	int i, err;
 
-	for (i = 0; i < ARRAY_SIZE(kq_close_hash); i++) {
-		raw_spin_lock_init(&kq_close_hash[i].lock);
-		INIT_HLIST_HEAD(&kq_close_hash[i].bindings);
-	}
-	err = register_kprobe(&kq_close_kprobe);
+	for (i = 0; i < ARRAY_SIZE(kq_close_stripes); i++)
+		raw_spin_lock_init(&kq_close_stripes[i]);
+	err = rhltable_init(&kq_close_table, &kq_close_params);
+	if (err)
+		return err;
+	err = ftrace_set_filter(&kq_close_ops, (unsigned char *)kq_close_point,
+				strlen(kq_close_point), 1);
+	if (!err)
+		err = register_ftrace_function(&kq_close_ops);
 	if (err) {
-		pr_err("kqueue: cannot probe %s() (%d): close() would not remove knotes\n",
-		       kq_close_kprobe.symbol_name, err);
+		pr_err("kqueue: cannot hook %s() with ftrace (%d): close() would not remove knotes\n",
+		       kq_close_point, err);
+		ftrace_free_filter(&kq_close_ops);
+		rhltable_destroy(&kq_close_table);
 		return err;
 	}
-	pr_info("kqueue: close detection: kprobe on %s()\n", kq_close_kprobe.symbol_name);
+	pr_info("kqueue: close detection: ftrace hook on %s()\n", kq_close_point);
 	return 0;
 }
 
 /* After the last kqueue is gone: no binding is left. */
 void kq_fd_close_exit(void)
 {
-	unregister_kprobe(&kq_close_kprobe);
+	/* Waits until no CPU can still be in kq_close_probe(). */
+	unregister_ftrace_function(&kq_close_ops);
+	ftrace_free_filter(&kq_close_ops);
+	rhltable_destroy(&kq_close_table);
 }

@@ -232,7 +232,6 @@ int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
 	src->sys = sys;
 	src->kn = kn;
 	src->binding.file = src->file;
-	INIT_HLIST_NODE(&src->binding.link);
 	INIT_LIST_HEAD(&src->watches_link);
 	INIT_LIST_HEAD(&src->watchers_link);
 	if (kq_is_kqueue_file(src->file)) {

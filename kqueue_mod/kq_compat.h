@@ -14,11 +14,13 @@
  *   unix_inq_len_declared           up to 6.x         prototype left <net/af_unix.h>
  *   export_ns_identifier            up to 6.12        symbol namespaces became strings
  *   task_work_no_alloc              6.12+             TWAF_NO_ALLOC: no KASAN stack allocation
+ *   ftrace_regs_get_argument        6.2+              ftrace_regs became opaque (accessors)
  */
 #ifndef KQ_COMPAT_H
 #define KQ_COMPAT_H
 
 #include <linux/fs.h>
+#include <linux/ftrace.h>
 #include <linux/hrtimer.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -168,5 +170,22 @@ static inline int kq_task_work_add(struct task_struct *task,
 /* Still exported (EXPORT_SYMBOL_GPL, net/unix/af_unix.c); same prototype. */
 long unix_inq_len(struct sock *sk);
 #endif
+
+/*
+ * Argument n (0-based) of the function an ftrace callback was called for.
+ * Before the accessor, x86's ftrace_regs was a pt_regs whose argument
+ * registers the trampoline always fills (DYNAMIC_FTRACE_WITH_ARGS).
+ */
+static __always_inline unsigned long kq_ftrace_argument(struct ftrace_regs *fregs,
+							unsigned int n)
+{
+#ifdef KQ_HAVE_FTRACE_REGS_GET_ARGUMENT
+	return ftrace_regs_get_argument(fregs, n);
+#elif defined(CONFIG_X86_64) && defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
+	return regs_get_kernel_argument(&fregs->regs, n);
+#else
+#error "kqueue: no way to read a traced function's arguments on this kernel"
+#endif
+}
 
 #endif /* KQ_COMPAT_H */

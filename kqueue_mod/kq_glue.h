@@ -8,6 +8,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/rhashtable-types.h>
 #include <linux/sched/signal.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -102,23 +103,25 @@ int kq_proc_init(void);
 void kq_proc_exit(void);
 
 /*
- * Close detection (fd_close.c): a knote's (descriptor table, number, file).
- * state and link are guarded by the binding's hash bucket lock.
+ * Close detection (fd_close.c): a knote's (descriptor table, number, file),
+ * in the close table keyed by file. state is guarded by the file's stripe
+ * lock; hashed belongs to the binder (bind and unbind, kq->mutex).
  */
 enum kq_binding_state {
 	KQ_BINDING_BINDING,	/* hashed, knote not published yet */
 	KQ_BINDING_BOUND,	/* a close hides the knote and queues reap_work */
-	KQ_BINDING_CLOSED,	/* unhashed for good */
+	KQ_BINDING_CLOSED,	/* for good; leaves the table at the latest when unbound */
 };
 
 struct kq_fd_binding {
-	struct hlist_node link;
+	struct rhlist_head node;	/* in the close table */
 	struct kq_fd_binding *release_next;	/* the close probe's own list */
-	struct file *file;
+	struct file *file;		/* the key */
 	struct files_struct *files;	/* identity only, never dereferenced */
 	struct kqsys *sys;
 	struct kqcore_knote *kn;
 	int fd;
+	bool hashed;
 	enum kq_binding_state state;
 };
 
@@ -126,13 +129,14 @@ int kq_fd_close_init(void);
 void kq_fd_close_exit(void);
 /*
  * Watch fd (which maps to file in the current table) for closes. -EBADF if
- * it was closed meanwhile (b is then unhashed). kq->mutex held; may sleep.
+ * it was closed meanwhile (b is then unhashed), -ENOMEM. kq->mutex held;
+ * may sleep.
  */
 int kq_fd_bind(struct kq_fd_binding *b, struct kqsys *sys,
 	       struct kqcore_knote *kn, int fd, struct file *file);
-/* kq_fd_bind's two steps, apart for KUnit: hash (BINDING), then recheck. */
-void kq_fd_bind_hash(struct kq_fd_binding *b, struct kqsys *sys,
-		     struct kqcore_knote *kn, int fd, struct file *file);
+/* kq_fd_bind's two steps, apart for KUnit: hash (BINDING; or -ENOMEM), then recheck. */
+int kq_fd_bind_hash(struct kq_fd_binding *b, struct kqsys *sys,
+		    struct kqcore_knote *kn, int fd, struct file *file);
 int kq_fd_bind_confirm(struct kq_fd_binding *b);
 /* No probe touches b or its knote after this; free b after RCU. */
 void kq_fd_unbind(struct kq_fd_binding *b);
@@ -140,10 +144,10 @@ void kq_fd_reap_work(struct work_struct *work);
 /*
  * fd_source.c, for the probe, whose closing task is to release the file
  * of a knote it found CLOSED and idle before close() returns to user
- * space. prepare (bucket lock held): false if it cannot (a kernel thread,
+ * space. prepare (stripe lock held): false if it cannot (a kernel thread,
  * a kqueue closing, a kqueue file, whose graph edge needs the reap work);
  * the knote is then left to the reap work, which the caller must queue.
- * queue (after the bucket lock, any context): hands the release to the
+ * queue (after the stripe lock, any context): hands the release to the
  * closing task, which then leaves the knote to the reap work itself.
  */
 bool kq_fd_prepare_release(struct kq_fd_binding *b);

@@ -242,7 +242,7 @@ long kqcore_pending(const struct kqcore *kq);
  * context; returns nonzero if the kqueue must be woken (kqsys_wake). */
 int kqcore_fd_wakeup(struct kqcore_knote *kn, unsigned int mask);
 /*
- * kn's descriptor was closed (close-detection probe, bucket lock held, no
+ * kn's descriptor was closed (close-detection probe, stripe lock held, no
  * sleeping): hide it from lookups and scans. NONE: kn was closed already,
  * or is being detached by someone who drops the file. BUSY: a scan is
  * evaluating kn; kn is on the closed list, the glue must queue the

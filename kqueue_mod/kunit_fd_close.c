@@ -8,7 +8,7 @@
  *   attach (EV_ADD)                    close(fd)
  *   fget(fd) -> file
  *                                      fd leaves the table, probe: no binding
- *   kq_fd_bind: hash, smp_mb, recheck -> fd gone -> -EBADF, unhashed
+ *   kq_fd_bind: insert, smp_mb, recheck -> fd gone -> -EBADF, unhashed
  *
  * Without the recheck the binding would stay hashed for a descriptor that
  * no longer exists, and its knote would hold the closed file.
@@ -65,10 +65,9 @@ static void bind_refuses_a_descriptor_closed_before_it(struct kunit *test)
 	struct bind_fixture f;
 
 	fixture_init(test, &f);
-	INIT_HLIST_NODE(&b.link);
 	KUNIT_EXPECT_EQ(test, close_fd(f.fd), 0);
 	KUNIT_EXPECT_EQ(test, kq_fd_bind(&b, f.sys, NULL, f.fd, f.file), -EBADF);
-	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&b.link));
+	KUNIT_EXPECT_FALSE(test, b.hashed);
 	KUNIT_EXPECT_EQ(test, b.state, KQ_BINDING_CLOSED);
 	kq_fd_unbind(&b);
 	fixture_fini(&f);
@@ -81,12 +80,11 @@ static void bind_accepts_an_open_descriptor(struct kunit *test)
 	struct bind_fixture f;
 
 	fixture_init(test, &f);
-	INIT_HLIST_NODE(&b.link);
 	KUNIT_EXPECT_EQ(test, kq_fd_bind(&b, f.sys, NULL, f.fd, f.file), 0);
-	KUNIT_EXPECT_FALSE(test, hlist_unhashed(&b.link));
+	KUNIT_EXPECT_TRUE(test, b.hashed);
 	KUNIT_EXPECT_EQ(test, b.state, KQ_BINDING_BOUND);
 	kq_fd_unbind(&b);
-	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&b.link));
+	KUNIT_EXPECT_FALSE(test, b.hashed);
 	KUNIT_EXPECT_EQ(test, close_fd(f.fd), 0);
 	fixture_fini(&f);
 }
@@ -94,7 +92,8 @@ static void bind_accepts_an_open_descriptor(struct kunit *test)
 /*
  * A close between hashing and the recheck: the probe finds the binding
  * not yet bound and marks it closed (it touches no knote: there is none
- * yet); the recheck then fails the add.
+ * yet; the binding stays in the table, which the probe cannot edit); the
+ * recheck then fails the add and takes it out.
  */
 static void probe_closes_a_binding_not_yet_bound(struct kunit *test)
 {
@@ -102,12 +101,11 @@ static void probe_closes_a_binding_not_yet_bound(struct kunit *test)
 	struct bind_fixture f;
 
 	fixture_init(test, &f);
-	INIT_HLIST_NODE(&b.link);
-	kq_fd_bind_hash(&b, f.sys, NULL, f.fd, f.file);
+	KUNIT_ASSERT_EQ(test, kq_fd_bind_hash(&b, f.sys, NULL, f.fd, f.file), 0);
 	KUNIT_EXPECT_EQ(test, close_fd(f.fd), 0);
-	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&b.link));
 	KUNIT_EXPECT_EQ(test, b.state, KQ_BINDING_CLOSED);
 	KUNIT_EXPECT_EQ(test, kq_fd_bind_confirm(&b), -EBADF);
+	KUNIT_EXPECT_FALSE(test, b.hashed);
 	kq_fd_unbind(&b);
 	fixture_fini(&f);
 }

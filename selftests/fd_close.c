@@ -541,6 +541,36 @@ FD_TEST(ev_add_racing_close_never_keeps_the_file)
 	close(r.kq);
 }
 
+/*
+ * The close hook is an ftrace_ops marked permanent: while the module is
+ * loaded, function tracing cannot be switched off under it (closes would
+ * then go unseen and knotes outlive their descriptors).
+ */
+KQ_TEST(function_tracing_cannot_be_switched_off_under_the_close_hook)
+{
+	const char *path = "/proc/sys/kernel/ftrace_enabled";
+	char now[8] = "";
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0) {
+		KQ_SKIP(errno == ENOENT ? "this kernel has no kernel.ftrace_enabled"
+					: "kernel.ftrace_enabled cannot be opened for writing (not root?)");
+		return;
+	}
+	errno = 0;
+	if (write(fd, "0\n", 2) == 2) {
+		printf("# kernel.ftrace_enabled could be set to 0 under the module\n");
+		kq_current_failed = 1;
+		if (pwrite(fd, "1\n", 2, 0) != 2)
+			printf("# and could not be set back to 1: %s\n", strerror(errno));
+	} else {
+		EXPECT_EQ(errno, EBUSY);
+	}
+	EXPECT_EQ(pread(fd, now, sizeof(now) - 1, 0) > 0, 1);
+	EXPECT_EQ(atoi(now), 1);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "after-exec") == 0)

@@ -25,6 +25,10 @@
  *                        the probes find a non-empty table (suite.sh:
  *                        N = 10000, past the 1 GB VM's default threads-max,
  *                        which it raises).
+ *   bench_proc --hold [N]
+ *                        the same N sleepers, watched by nothing (prints
+ *                        "holding N"): the comparator for --watch with
+ *                        the module not loaded.
  *   bench_proc --exit    exit 0 (the exec target).
  */
 #define _GNU_SOURCE
@@ -155,7 +159,7 @@ static int sleep_forever(void *arg)
  */
 #define SLEEPER_STACK 2048
 
-static int watch_sleepers(int n)
+static int keep_sleepers(int n, int watch)
 {
 	static const struct timespec ten = { 10, 0 };
 	struct sigaction sa;
@@ -163,17 +167,24 @@ static int watch_sleepers(int n)
 	pid_t *pid = calloc(n, sizeof(*pid));
 	char *stacks = mmap(NULL, (size_t)n * SLEEPER_STACK, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	int kq, status, got, bad = 0, started = 0;
+	int kq, status, got, sig, bad = 0, started = 0;
+	sigset_t stop;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;	/* no SA_RESTART: kevent() returns EINTR */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* Holding: blocked from the start and taken with sigwait(). */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	if (!watch)
+		sigprocmask(SIG_BLOCK, &stop, NULL);
 	if (!pid || stacks == MAP_FAILED) {
 		perror("bench_proc: memory");
 		return 1;
 	}
-	kq = kqueue();
+	kq = watch ? kqueue() : 0;
 	if (kq < 0) {
 		perror("bench_proc: kqueue");
 		return 1;
@@ -188,7 +199,7 @@ static int watch_sleepers(int n)
 		}
 		EV_SET(&kev, pid[started], EVFILT_PROC, EV_ADD,
 		       NOTE_EXIT | NOTE_FORK | NOTE_EXEC | NOTE_TRACK, 0, NULL);
-		if (kevent(kq, &kev, 1, NULL, 0, NULL) != 0) {
+		if (watch && kevent(kq, &kev, 1, NULL, 0, NULL) != 0) {
 			perror("bench_proc: EV_ADD EVFILT_PROC");
 			started++;
 			bad = 1;
@@ -196,10 +207,12 @@ static int watch_sleepers(int n)
 		}
 	}
 	if (!bad) {
-		printf("watching %d\n", n);
+		printf("%s %d\n", watch ? "watching" : "holding", n);
 		fflush(stdout);
 	}
-	while (!bad && !stop_requested) {
+	if (!bad && !watch)
+		sigwait(&stop, &sig);
+	while (!bad && watch && !stop_requested) {
 		got = kevent(kq, NULL, 0, ev, 1, NULL);
 		if (got < 0 && errno != EINTR) {
 			perror("bench_proc: kevent");
@@ -219,7 +232,7 @@ static int watch_sleepers(int n)
 		}
 	}
 	/* Every sleeper's exit must have been seen, with its status. */
-	for (int seen = 0; !bad && seen < n; seen += got) {
+	for (int seen = 0; !bad && watch && seen < n; seen += got) {
 		got = kevent(kq, NULL, 0, ev, 256, &ten);
 		if (got < 1) {
 			fprintf(stderr, "bench_proc: %d of %d NOTE_EXITs, then none\n", seen, n);
@@ -233,7 +246,8 @@ static int watch_sleepers(int n)
 				bad = 1;
 			}
 	}
-	close(kq);
+	if (watch)
+		close(kq);
 	return bad;
 }
 
@@ -241,14 +255,17 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--exit") == 0)
 		_exit(0);
-	if (argc == 2 && strcmp(argv[1], "--watch") == 0)
-		return watch_sleepers(1);
-	if (argc == 3 && strcmp(argv[1], "--watch") == 0 && atoi(argv[2]) > 0)
-		return watch_sleepers(atoi(argv[2]));
+	int keep = argc >= 2 && (strcmp(argv[1], "--watch") == 0 ||
+				 strcmp(argv[1], "--hold") == 0);
+
+	if (keep && argc == 2)
+		return keep_sleepers(1, argv[1][2] == 'w');
+	if (keep && argc == 3 && atoi(argv[2]) > 0)
+		return keep_sleepers(atoi(argv[2]), argv[1][2] == 'w');
 	if (argc == 2 && atof(argv[1]) > 0)
 		return bench(atof(argv[1]));
 	if (argc == 3 && strcmp(argv[1], "--tracked") == 0 && atof(argv[2]) > 0)
 		return bench_tracked(atof(argv[2]));
-	fprintf(stderr, "usage: bench_proc SECONDS | --tracked SECONDS | --watch [N] | --exit\n");
+	fprintf(stderr, "usage: bench_proc SECONDS | --tracked SECONDS | --watch [N] | --hold [N] | --exit\n");
 	return 2;
 }

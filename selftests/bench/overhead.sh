@@ -24,13 +24,17 @@
 # with a deliberately slow fork probe, 5000 empty loop turns per fork,
 # showed -3.8% with a run-to-run noise of 0.1%).
 #
-# Each round runs three configurations, in alternating order (L W U, then
-# U W L, ...) so that drift (page cache, host load) cancels out:
+# Each round runs four configurations, in alternating order (L W H U, then
+# U H W L, ...) so that drift (page cache, host load) cancels out:
 #   L  module loaded, no kqueue anywhere (the probes run, the tables are empty)
 #   W  module loaded, `$BENCH --watch` keeps something watched: the tables
 #      are not empty
+#   H  module unloaded, `$BENCH --hold` keeps the same things (100000 open
+#      pipes, 10000 sleepers) watched by nothing: W's comparator, since
+#      their mere existence slows the benchmark (100000 open pipes: -3.7%
+#      on pipe open+close under icount on 6.1, module not loaded)
 #   U  module unloaded (rmmod), no probes at all
-# then prints the median of each and the difference to U in percent.
+# then prints the median of each, L against U and W against H in percent.
 # The module is loaded again at the end: the VM harness rmmods it.
 set -u
 
@@ -76,32 +80,46 @@ run_bench() {
 	echo "# round $round $1: $out"
 }
 
+# start_background MODE (watch|hold): `$BENCH --MODE $WATCH_N` in the
+# background, once it says it is ready ("watching N" / "holding N").
+start_background() {
+	# The previous round's line must be gone before the wait below looks:
+	# the redirection truncates only once the child runs, and a stale line
+	# let rounds 2.. measure while 100000 pipes were still being set up
+	# (2.2x instead of +15%).
+	rm -f "$TMP/bg.out"
+	# $WATCH_N unquoted: empty means the program's default.
+	"$BENCH" --$1 $WATCH_N > "$TMP/bg.out" &
+	bgpid=$!
+	i=0
+	# Setting up 100000 watched pipes takes a while under TCG.
+	while ! grep -q '^[a-z]* [0-9]' "$TMP/bg.out" 2>/dev/null; do
+		if [ $i -ge 1200 ] || ! kill -0 $bgpid 2>/dev/null; then
+			echo "overhead: $NAME --$1 did not start" >&2
+			exit 1
+		fi
+		usleep 100000
+		i=$((i + 1))
+	done
+}
+
+stop_background() {
+	kill -TERM $bgpid
+	wait $bgpid || { echo "overhead: $NAME --$1 failed" >&2; exit 1; }
+}
+
 run_config() {
 	case $1 in
 	L)	ensure_loaded || exit 1
 		run_bench loaded ;;
 	W)	ensure_loaded || exit 1
-		# The previous round's "watching" must be gone before the wait
-		# below looks: the redirection truncates only once the child
-		# runs, and a stale line let rounds 2.. measure while 100000
-		# pipes were still being set up (2.2x instead of +15%).
-		rm -f "$TMP/watch.out"
-		# $WATCH_N unquoted: empty means the program's default.
-		"$BENCH" --watch $WATCH_N > "$TMP/watch.out" &
-		wpid=$!
-		i=0
-		# Setting up 100000 watched pipes takes a while under TCG.
-		while ! grep -q '^watching' "$TMP/watch.out" 2>/dev/null; do
-			if [ $i -ge 1200 ] || ! kill -0 $wpid 2>/dev/null; then
-				echo "overhead: $NAME --watch did not start" >&2
-				exit 1
-			fi
-			usleep 100000
-			i=$((i + 1))
-		done
+		start_background watch
 		run_bench watched
-		kill -TERM $wpid
-		wait $wpid || { echo "overhead: $NAME --watch failed" >&2; exit 1; } ;;
+		stop_background watch ;;
+	H)	ensure_unloaded || exit 1
+		start_background hold
+		run_bench held
+		stop_background hold ;;
 	U)	ensure_unloaded || exit 1
 		run_bench unloaded ;;
 	esac
@@ -115,7 +133,7 @@ median() {
 echo "# overhead of $NAME${WATCH_N:+ (W watches $WATCH_N)}: $R rounds of $T s per configuration, kernel $(uname -r), $(nproc) CPUs"
 round=1
 while [ $round -le "$R" ]; do
-	if [ $((round % 2)) -eq 1 ]; then order="L W U"; else order="U W L"; fi
+	if [ $((round % 2)) -eq 1 ]; then order="L W H U"; else order="U H W L"; fi
 	for c in $order; do
 		run_config $c
 	done
@@ -124,10 +142,13 @@ done
 
 l=$(median "$TMP/loaded")
 w=$(median "$TMP/watched")
+h=$(median "$TMP/held")
 u=$(median "$TMP/unloaded")
+pct() { awk "BEGIN { printf \"%+.1f\", ($1 - $2) / $2 * 100 }"; }
 echo "$what median, module unloaded:     $u/s"
-echo "$what median, module loaded, idle: $l/s ($(awk "BEGIN { printf \"%+.1f\", ($l - $u) / $u * 100 }")%)"
-echo "$what median, loaded, watching:    $w/s ($(awk "BEGIN { printf \"%+.1f\", ($w - $u) / $u * 100 }")%)"
+echo "$what median, module loaded, idle: $l/s ($(pct "$l" "$u")%)"
+echo "$what median, unloaded, held:      $h/s ($(pct "$h" "$u")%: the kernel's own cost of what W keeps)"
+echo "$what median, loaded, watching:    $w/s ($(pct "$w" "$h")% against held)"
 
 # The same rounds paired: each round's loaded (watched) run against that
 # round's unloaded run, which ran next to it; drift between rounds cancels.
@@ -139,10 +160,10 @@ quartiles() {
 		      printf "median %+.1f%%, quartiles %+.1f%% .. %+.1f%%", m, q1, q3 }'
 }
 paste "$TMP/loaded" "$TMP/unloaded" | awk '{ printf "%.3f\n", ($1 - $2) / $2 * 100 }' > "$TMP/dl"
-paste "$TMP/watched" "$TMP/unloaded" | awk '{ printf "%.3f\n", ($1 - $2) / $2 * 100 }' > "$TMP/dw"
+paste "$TMP/watched" "$TMP/held" | awk '{ printf "%.3f\n", ($1 - $2) / $2 * 100 }' > "$TMP/dw"
 awk 'NR > 1 { printf "%.3f\n", ($1 - p) / p * 100 } { p = $1 }' "$TMP/unloaded" > "$TMP/du"
 echo "paired per round, loaded idle vs unloaded:       $(quartiles "$TMP/dl")"
-echo "paired per round, watching vs unloaded:          $(quartiles "$TMP/dw")"
+echo "paired per round, watching vs held unloaded:      $(quartiles "$TMP/dw")"
 echo "noise: unloaded run vs the previous unloaded run: $(quartiles "$TMP/du")"
 
 # Rows for suite.sh's table: costs (ns per operation, 1e9 / rate) and the
@@ -154,14 +175,15 @@ if [ -n "$TARGET" ]; then
 	bench_proc) what="fork+exec+exit"; unit="processes" ;;
 	*) what=$NAME; unit="things" ;;
 	esac
-	row() {	# NAME RATES-FILE
-		ratio=$(paste "$TMP/unloaded" "$2" | awk '{ printf "%.6f\n", $1 / $2 }' | sort -n |
+	row() {	# NAME RATES-FILE BASE-RATES-FILE
+		ratio=$(paste "$3" "$2" | awk '{ printf "%.6f\n", $1 / $2 }' | sort -n |
 			awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
-		awk -v name="$1" -v k="$(median "$2")" -v u="$u" -v r="$ratio" -v t="$TARGET" 'BEGIN {
+		awk -v name="$1" -v k="$(median "$2")" -v u="$(median "$3")" -v r="$ratio" -v t="$TARGET" 'BEGIN {
 			lim = 1 + t / 100
 			printf "ROW\t%s\t%.0f ns\t%.0f ns (not loaded)\t%.3f\t<= %.2f\t%s\n",
 				name, 1e9 / k, 1e9 / u, r, lim, r <= lim ? "yes" : "**no**" }'
 	}
-	row "tax: $what, module loaded, nothing watched, vs not loaded" "$TMP/loaded"
-	row "tax: $what, another process watching $watched $unit, vs not loaded" "$TMP/watched"
+	row "tax: $what, module loaded, nothing watched, vs not loaded" "$TMP/loaded" "$TMP/unloaded"
+	row "tax: $what, another process watching $watched $unit, vs the same $unit unwatched, not loaded" \
+		"$TMP/watched" "$TMP/held"
 fi
