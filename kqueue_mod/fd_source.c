@@ -441,9 +441,10 @@ static void kq_socket_amounts(struct socket *sock, struct kqsys_fd_state *state)
 	}
 }
 
-void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state)
+void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state,
+		   int in_flux)
 {
-	struct file *file = kq_fd_get_file(src);
+	struct file *file = in_flux ? READ_ONCE(src->file) : kq_fd_get_file(src);
 	struct pipe_inode_info *pipe;
 	struct socket *sock;
 	struct inode *inode;
@@ -470,5 +471,6 @@ void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state)
 		if (!state->readable)
 			state->revents &= ~(__force unsigned int)(EPOLLIN | EPOLLRDNORM);
 	}
-	fput(file);
+	if (!in_flux)
+		fput(file);
 }

@@ -38,6 +38,16 @@ s64 low_water_mark(const Knote *kn)
 	return (kn->sfflags & NOTE_LOWAT) ? kq_max<s64>(kn->sdata, 1) : 0;
 }
 
+/*
+ * Only scans hold an fd knote in flux, under kq->mutex as every filter
+ * call is: influx set here means the caller is that scan, so the file
+ * cannot be released under the poll (kqsys_fd_poll).
+ */
+void poll_source(Knote *kn, struct kqsys_fd_state *st)
+{
+	kqsys_fd_poll(kn->source.fd, st, load_relaxed(kn->influx) != 0);
+}
+
 bool record(Knote *kn, bool ready, bool eof, long long amount, int sock_error)
 {
 	kn->ready_data = amount >= 0 ? amount : 0;
@@ -49,7 +59,7 @@ bool record(Knote *kn, bool ready, bool eof, long long amount, int sock_error)
 bool read_ready(Knote *kn)
 {
 	struct kqsys_fd_state st;
-	kqsys_fd_poll(kn->source.fd, &st);
+	poll_source(kn, &st);
 
 	const bool eof = st.revents & (KQSYS_POLLHUP | KQSYS_POLLRDHUP);
 	bool ready = st.revents & (read_bits | KQSYS_POLLERR);
@@ -62,7 +72,7 @@ bool read_ready(Knote *kn)
 bool write_ready(Knote *kn)
 {
 	struct kqsys_fd_state st;
-	kqsys_fd_poll(kn->source.fd, &st);
+	poll_source(kn, &st);
 
 	const bool eof = st.revents & (KQSYS_POLLHUP | KQSYS_POLLERR);
 	bool ready = st.revents & write_bits;

@@ -59,11 +59,21 @@ void kqsys_uncharge(struct kqsys *sys, enum kqsys_charge what);
  */
 unsigned long kqsys_lock(struct kqsys *sys);
 void kqsys_unlock(struct kqsys *sys, unsigned long flags);
-void kqsys_assert_locked(struct kqsys *sys);
 /* kq->mutex: serialises changes and scans of one kqueue. May sleep. */
 void kqsys_mutex_lock(struct kqsys *sys);
 void kqsys_mutex_unlock(struct kqsys *sys);
+/*
+ * Lockdep's check that the caller holds kq->lock / kq->mutex. Calls only
+ * where the kernel has lockdep (Kbuild defines KQ_LOCKDEP): elsewhere the
+ * check is empty, and a call per use would cost the event path for nothing.
+ */
+#ifdef KQ_LOCKDEP
+void kqsys_assert_locked(struct kqsys *sys);
 void kqsys_assert_mutex_held(struct kqsys *sys);
+#else
+static inline void kqsys_assert_locked(struct kqsys *sys) {}
+static inline void kqsys_assert_mutex_held(struct kqsys *sys) {}
+#endif
 
 /*
  * Wake threads sleeping in kevent() on this kqueue and its pollers
@@ -151,8 +161,13 @@ int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
 		    struct kqsys_fd **out);
 /* Unregister and drop the reference; no wake-up runs after it returns. */
 void kqsys_fd_detach(struct kqsys_fd *src);
-/* Readiness and data of the file now. May sleep; kq->mutex held. */
-void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state);
+/*
+ * Readiness and data of the file now. May sleep; kq->mutex held. in_flux:
+ * the caller holds the knote in flux, so a close leaves the file to the
+ * reap work (which needs kq->mutex) and no reference need be taken.
+ */
+void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state,
+		   int in_flux);
 
 /* ---- timers (EVFILT_TIMER) ---------------------------------------------- */
 /*

@@ -560,7 +560,22 @@ int Kqueue::scan_next(struct kevent *out, int max)
 				continue;	/* its detacher is at work */
 		}
 
-		if (!FilterCall(kn)->ready(kn)) {
+		struct kevent &ev = out[n];
+		bool ready;
+		{
+			/* One read section for both calls (none spans a drop). */
+			FilterCall call(kn);
+			ready = call->ready(kn);
+			if (ready) {
+				ev = {};
+				ev.ident = kn->ident;
+				ev.filter = kn->filter;
+				ev.flags = kn->flags;
+				ev.udata = kn->udata;
+				call->deliver(kn, ev);
+			}
+		}
+		if (!ready) {
 			bool wake_detacher, gone;
 			{
 				LockGuard guard(sys_);
@@ -577,13 +592,7 @@ int Kqueue::scan_next(struct kevent *out, int max)
 			continue;
 		}
 
-		struct kevent &ev = out[n++];
-		ev = {};
-		ev.ident = kn->ident;
-		ev.filter = kn->filter;
-		ev.flags = kn->flags;
-		ev.udata = kn->udata;
-		FilterCall(kn)->deliver(kn, ev);
+		n++;
 
 		bool finished, wake_detacher;
 		{

@@ -104,6 +104,8 @@ static __poll_t kq_poll(struct file *file, poll_table *pt)
 	if (!kq_owned_by_current(sys))
 		return EPOLLERR;
 	poll_wait(file, &sys->pollers, pt);
+	/* Our queueing before the look: pairs with kqsys_wake_nested(). */
+	smp_mb();
 	return kqcore_pending(sys->core) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
@@ -143,7 +145,8 @@ static int kq_wait_for_events(struct kq_call *call, ktime_t *deadline)
 static long kq_scan_to_user(struct kqsys *sys, struct kevent __user *out,
 			    int nevents)
 {
-	struct kevent buf[KQ_CHUNK];
+	/* Written before it is read: not zeroed on every call (INIT_STACK_ALL_ZERO). */
+	struct kevent buf[KQ_CHUNK] __uninitialized;
 	long total = 0;
 
 	kqcore_scan_begin(sys->core);
@@ -203,7 +206,8 @@ static long kq_ioctl_kevent(struct kq_call *call,
 	struct kqueue_kevent_args args;
 	struct timespec64 timeout;
 	struct kevent __user *changes, *out;
-	struct kevent buf[KQ_CHUNK];
+	/* Filled by copy_from_user() before use: not zeroed on every call. */
+	struct kevent buf[KQ_CHUNK] __uninitialized;
 	int nevents, nerrors = 0, i, j;
 
 	if (copy_from_user(&args, uargs, sizeof(args)))

@@ -43,10 +43,12 @@ void kqsys_unlock(struct kqsys *sys, unsigned long flags)
 	raw_spin_unlock_irqrestore(&sys->lock, flags);
 }
 
+#ifdef KQ_LOCKDEP
 void kqsys_assert_locked(struct kqsys *sys)
 {
 	lockdep_assert_held(&sys->lock);
 }
+#endif
 
 void kqsys_mutex_lock(struct kqsys *sys)
 {
@@ -58,10 +60,12 @@ void kqsys_mutex_unlock(struct kqsys *sys)
 	mutex_unlock(&sys->mutex);
 }
 
+#ifdef KQ_LOCKDEP
 void kqsys_assert_mutex_held(struct kqsys *sys)
 {
 	lockdep_assert_held(&sys->mutex);
 }
+#endif
 
 /*
  * A kqueue watched by another kqueue wakes it from inside its own
@@ -73,7 +77,19 @@ void kqsys_wake_nested(struct kqsys *sys, u8 nesting)
 {
 	unsigned long flags;
 
-	wake_up(&sys->waiters);
+	/*
+	 * The caller queued the event (or closed the kqueue) before this.
+	 * Pairs with the full barrier between a sleeper's queueing and its
+	 * look at the kqueue: set_current_state() in prepare_to_wait()
+	 * (kq_wait_for_events), smp_mb() in kq_poll(). Either the sleeper
+	 * sees the event or we see the sleeper; with none, as in a busy
+	 * server's loop, no wait-queue lock is taken (as epoll's callback).
+	 */
+	smp_mb();
+	if (waitqueue_active(&sys->waiters))
+		wake_up(&sys->waiters);
+	if (!waitqueue_active(&sys->pollers))
+		return;
 
 	spin_lock_irqsave_nested(&sys->pollers.lock, flags, nesting);
 	sys->wake_nesting = nesting + 1;
