@@ -10,6 +10,7 @@
  * would pin files forever and recurse in wake-ups) and shallow (wake-ups
  * nest one pollers lock per level): kq_nesting_mutex guards it.
  */
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/net.h>
@@ -39,6 +40,12 @@ struct kqsys_fd {
 	poll_table pt;
 	struct kqsys_fd_wait *waits;
 	bool wait_alloc_failed;
+	/*
+	 * What the registering poll returned, for the first evaluation
+	 * (kq->mutex): anything since then is a wake-up that queues the knote.
+	 */
+	bool fresh;
+	__poll_t attach_revents;
 	/* When file is a kqueue: an edge of the nesting graph. */
 	struct kqsys *watched;
 	struct list_head watches_link;	/* in sys->watches */
@@ -204,14 +211,21 @@ static void kq_fd_unregister(struct kqsys_fd *src)
 	src->waits = NULL;
 }
 
+/*
+ * A look, not a reference: attach takes the file with fget(), which fails
+ * the same way if the descriptor went meanwhile. O_PATH files, which
+ * fget() refuses, are refused here too.
+ */
 int kqsys_fd_check(int fd)
 {
-	struct file *file = fget(fd);
+	struct file *file;
+	bool open;
 
-	if (!file)
-		return -EBADF;
-	fput(file);
-	return 0;
+	rcu_read_lock();
+	file = files_lookup_fd_raw(current->files, fd);
+	open = file && !(READ_ONCE(file->f_mode) & FMODE_PATH);
+	rcu_read_unlock();
+	return open ? 0 : -EBADF;
 }
 
 int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
@@ -250,7 +264,8 @@ int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
 	}
 
 	init_poll_funcptr(&src->pt, kq_fd_queue_proc);
-	vfs_poll(src->file, &src->pt);
+	src->attach_revents = vfs_poll(src->file, &src->pt);
+	src->fresh = true;
 	if (src->wait_alloc_failed) {
 		err = -ENOMEM;
 		goto detach;
@@ -456,7 +471,13 @@ void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state,
 	if (!file)
 		return;		/* closed: the knote reports nothing more */
 	inode = file_inode(file);
-	state->revents = (__force unsigned int)vfs_poll(file, NULL);
+	if (src->fresh) {
+		/* The add's first evaluation: its registering poll just ran. */
+		src->fresh = false;
+		state->revents = (__force unsigned int)src->attach_revents;
+	} else {
+		state->revents = (__force unsigned int)vfs_poll(file, NULL);
+	}
 
 	if (src->watched) {
 		state->readable = kqcore_pending(src->watched->core);
