@@ -52,6 +52,12 @@ public:
 	FilterCall(const FilterCall &) = delete;
 	FilterCall &operator=(const FilterCall &) = delete;
 	const FilterOps *operator->() const { return ops_; }
+	/*
+	 * The knote's operations now, in the same read section: a knote
+	 * neutered since the section began (its source gone) answers the
+	 * next call with the inert filter, as it would in a new section.
+	 */
+	void reload(const Knote *kn) { ops_ = kn->load_ops(); }
 
 private:
 	const FilterOps *ops_;

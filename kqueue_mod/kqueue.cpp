@@ -563,7 +563,11 @@ int Kqueue::scan_next(struct kevent *out, int max)
 		struct kevent &ev = out[n];
 		bool ready;
 		{
-			/* One read section for both calls (none spans a drop). */
+			/*
+			 * One read section for both calls (none spans a drop);
+			 * deliver() with the operations of now: a source gone
+			 * since ready() reports through the inert filter (EV_EOF).
+			 */
 			FilterCall call(kn);
 			ready = call->ready(kn);
 			if (ready) {
@@ -572,6 +576,7 @@ int Kqueue::scan_next(struct kevent *out, int max)
 				ev.filter = kn->filter;
 				ev.flags = kn->flags;
 				ev.udata = kn->udata;
+				call.reload(kn);
 				call->deliver(kn, ev);
 			}
 		}
