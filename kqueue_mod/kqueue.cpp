@@ -28,17 +28,20 @@
  *      kq->lock) is zero: an in-flux holder therefore never takes
  *      kq->mutex, and its flux is bounded (it neither sleeps nor allocates).
  *
- *   (fd close bucket lock, raw, glue: fd_close.c) taken by the close probe
- *      (a kprobe on locks_remove_posix, preemption off) and by attach/detach of
- *      fd knotes; the probe marks a knote CLOSED under it, so kq->lock
- *      nests inside it. Nothing takes it under kq->lock.
+ *   (fd close stripe lock, raw, glue: fd_close.c) taken by the close hook
+ *      (ftrace on locks_remove_posix, any close path) and by attach/detach
+ *      of fd knotes; the hook marks a knote CLOSED under it, so kq->lock
+ *      nests inside it. Nothing takes it under kq->lock. (The close
+ *      table's own bucket locks are taken by attach/detach only, with
+ *      none of ours held.)
  *
  *   4) kq->lock (raw spinlock, irq-safe, per kqueue)
  *      Guards Knote::status, the active queue and pending_, the adoption
  *      list and closing_, the closed list, NOTE_TRACK reserves, and filter
  *      state written by event sources (timer expirations, process events).
- *      Taken by callbacks under 3), hence irq-safe, and by the close and
- *      process probes with preemption off, hence raw: on PREEMPT_RT a
+ *      Taken by callbacks under 3), hence irq-safe, and by the close hook
+ *      (under its raw stripe lock) and the process probes with preemption
+ *      off, hence raw: on PREEMPT_RT a
  *      spinlock_t sleeps. A leaf: nothing is acquired under it, and what
  *      would sleep on RT (wait-queue locks, allocation, freeing) never
  *      happens under it. Wake-ups of the kqueue's own waiters happen after
