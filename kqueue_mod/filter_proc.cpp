@@ -420,10 +420,13 @@ bool reserve_in_use_locked(const Knote *kn)
 	return !(kn->status & Knote::WILL_DETACH);
 }
 
-/* The reserve's own fill, queued when no kit was at hand to carry one. */
-void run_fill(struct kqsys_task_work *work)
+/*
+ * Work queued on a task for r, in that task (see THE RESERVE): kit, the
+ * one it carried back (nullptr: the reserve's own fill_work), returns as
+ * it is and the reserve is filled again, unless its knote was detached.
+ */
+void run_reserve_work(TrackReserve *r, TrackKit *kit)
 {
-	TrackReserve *r = KQ_CONTAINER_OF(work, TrackReserve, fill_work);
 	Knote *kn = r->owner;
 	Kqueue *kq = kn->kq;
 	{
@@ -432,7 +435,10 @@ void run_fill(struct kqsys_task_work *work)
 		{
 			LockGuard lock(kq->sys());
 			attached = reserve_in_use_locked(kn);
-			r->fill_queued = false;
+			if (kit)
+				return_kit_locked(r, kit);
+			else
+				r->fill_queued = false;
 		}
 		if (attached)
 			fill_reserve(kn, kqsys_proc_threads(kn->source.proc));
@@ -441,29 +447,17 @@ void run_fill(struct kqsys_task_work *work)
 	kq->put_knote(kn);
 }
 
-/*
- * A kit's way back, in the thread that took it (see THE RESERVE): the
- * kit returns as it is and the reserve is filled again.
- */
+/* The reserve's own fill, queued when no kit was at hand to carry one. */
+void run_fill(struct kqsys_task_work *work)
+{
+	run_reserve_work(KQ_CONTAINER_OF(work, TrackReserve, fill_work), nullptr);
+}
+
+/* A kit's way back, in the thread that took it. */
 void run_refill(struct kqsys_task_work *work)
 {
 	TrackKit *kit = KQ_CONTAINER_OF(work, TrackKit, refill);
-	TrackReserve *r = kit->reserve;
-	Knote *kn = r->owner;
-	Kqueue *kq = kn->kq;
-	{
-		MutexGuard guard(kq->sys());
-		bool attached;
-		{
-			LockGuard lock(kq->sys());
-			attached = reserve_in_use_locked(kn);
-			return_kit_locked(r, kit);
-		}
-		if (attached)
-			fill_reserve(kn, kqsys_proc_threads(kn->source.proc));
-		finish_reserve_work(kn, r);
-	}
-	kq->put_knote(kn);
+	run_reserve_work(kit->reserve, kit);
 }
 
 /*
