@@ -27,8 +27,27 @@
 #include "kq_compat.h"
 #include "kq_glue.h"
 
-struct kqsys_fd_wait;
+struct kqsys_fd_wait {
+	wait_queue_entry_t entry;	/* private: the struct kqsys_fd */
+	/* NULL once the queue announced POLLFREE (it is freed after RCU). */
+	wait_queue_head_t *head;
+	struct kqsys_fd_wait *next;	/* the file's further wait queues */
+};
 
+/* A kqueue watching a kqueue: an edge of the nesting graph. */
+struct kq_fd_edge {
+	struct kqsys_fd *src;
+	struct kqsys *watched;
+	struct list_head watches_link;	/* in src->sys->watches */
+	struct list_head watchers_link;	/* in watched->watchers */
+};
+
+/*
+ * Lives in the knote's own memory, right behind the core's part
+ * (KQSYS_KNOTE_FD), and goes with it: after a tasks-trace and an RCU grace
+ * period, so the close probe's RCU walk may still meet the binding after
+ * kq_fd_unbind().
+ */
 struct kqsys_fd {
 	/*
 	 * NULL once the closing task released it (kq_fd_close_work); users
@@ -37,8 +56,9 @@ struct kqsys_fd {
 	struct file *file;
 	struct kqsys *sys;		/* the watching kqueue */
 	struct kqcore_knote *kn;
-	poll_table pt;
-	struct kqsys_fd_wait *waits;
+	struct kq_fd_edge *edge;	/* when file is a kqueue */
+	/* The first wait queue: most files (pipes, sockets) have only one. */
+	struct kqsys_fd_wait wait;
 	bool wait_alloc_failed;
 	/*
 	 * What the registering poll returned, for the first evaluation
@@ -46,23 +66,18 @@ struct kqsys_fd {
 	 */
 	bool fresh;
 	__poll_t attach_revents;
-	/* When file is a kqueue: an edge of the nesting graph. */
-	struct kqsys *watched;
-	struct list_head watches_link;	/* in sys->watches */
-	struct list_head watchers_link;	/* in watched->watchers */
-	/* Found by the close probe under RCU (fd_close.c): freed after RCU. */
+	/* Found by the close probe under RCU (fd_close.c). */
 	struct kq_fd_binding binding;
 	/* The closing task's release of file (kq_fd_prepare_release). */
 	struct kqsys_task_work close_work;
-	struct rcu_head rcu;
 };
 
-struct kqsys_fd_wait {
-	wait_queue_entry_t entry;
-	/* NULL once the queue announced POLLFREE (it is freed after RCU). */
-	wait_queue_head_t *head;
+const unsigned long kq_fd_source_size = sizeof(struct kqsys_fd);
+
+/* The registering poll's table: it exists only during vfs_poll(). */
+struct kq_fd_ptable {
+	poll_table pt;
 	struct kqsys_fd *src;
-	struct kqsys_fd_wait *next;
 };
 
 /* ---- the nesting graph of kqueues ----------------------------------------- */
@@ -73,7 +88,7 @@ static u64 kq_visit_stamp;
 /* Longest chain of watched kqueues below sys (memoised per walk). */
 static int kq_depth_below(struct kqsys *sys)
 {
-	struct kqsys_fd *edge;
+	struct kq_fd_edge *edge;
 	int depth = 0;
 
 	if (sys->visit_stamp == kq_visit_stamp)
@@ -87,13 +102,13 @@ static int kq_depth_below(struct kqsys *sys)
 
 static int kq_depth_above(struct kqsys *sys)
 {
-	struct kqsys_fd *edge;
+	struct kq_fd_edge *edge;
 	int depth = 0;
 
 	if (sys->visit_stamp == kq_visit_stamp)
 		return sys->visit_depth;
 	list_for_each_entry(edge, &sys->watchers, watchers_link)
-		depth = max(depth, 1 + kq_depth_above(edge->sys));
+		depth = max(depth, 1 + kq_depth_above(edge->src->sys));
 	sys->visit_stamp = kq_visit_stamp;
 	sys->visit_depth = depth;
 	return depth;
@@ -101,7 +116,7 @@ static int kq_depth_above(struct kqsys *sys)
 
 static bool kq_reaches(struct kqsys *from, struct kqsys *to)
 {
-	struct kqsys_fd *edge;
+	struct kq_fd_edge *edge;
 
 	if (from == to)
 		return true;
@@ -117,8 +132,11 @@ static bool kq_reaches(struct kqsys *from, struct kqsys *to)
 /* The graph is acyclic and no chain is longer than KQUEUE_MAX_NESTING. */
 static int kq_nesting_link(struct kqsys_fd *src, struct kqsys *watched)
 {
+	struct kq_fd_edge *edge = kzalloc(sizeof(*edge), GFP_KERNEL_ACCOUNT);
 	int above, below, err = 0;
 
+	if (!edge)
+		return -ENOMEM;
 	mutex_lock(&kq_nesting_mutex);
 	kq_visit_stamp++;
 	if (kq_reaches(watched, src->sys)) {
@@ -133,20 +151,32 @@ static int kq_nesting_link(struct kqsys_fd *src, struct kqsys *watched)
 		err = -ELOOP;
 		goto out;
 	}
-	src->watched = watched;
-	list_add(&src->watches_link, &src->sys->watches);
-	list_add(&src->watchers_link, &watched->watchers);
+	edge->src = src;
+	edge->watched = watched;
+	list_add(&edge->watches_link, &src->sys->watches);
+	list_add(&edge->watchers_link, &watched->watchers);
+	src->edge = edge;
 out:
 	mutex_unlock(&kq_nesting_mutex);
+	if (err)
+		kfree(edge);
 	return err;
 }
 
 static void kq_nesting_unlink(struct kqsys_fd *src)
 {
+	struct kq_fd_edge *edge = src->edge;
+
 	mutex_lock(&kq_nesting_mutex);
-	list_del(&src->watches_link);
-	list_del(&src->watchers_link);
+	list_del(&edge->watches_link);
+	list_del(&edge->watchers_link);
 	mutex_unlock(&kq_nesting_mutex);
+	/*
+	 * Wake-ups and polls read src->edge without the mutex: the knote
+	 * is off the file's wait queues and out of every scan by now.
+	 */
+	src->edge = NULL;
+	kfree(edge);
 }
 
 /* ---- wait-queue registration ---------------------------------------------- */
@@ -155,7 +185,7 @@ static int kq_fd_wakeup(wait_queue_entry_t *entry, unsigned int mode, int sync,
 			void *key)
 {
 	struct kqsys_fd_wait *wait = container_of(entry, struct kqsys_fd_wait, entry);
-	struct kqsys_fd *src = wait->src;
+	struct kqsys_fd *src = entry->private;
 	__poll_t mask = key_to_poll(key);
 
 	if (mask & POLLFREE) {
@@ -170,45 +200,62 @@ static int kq_fd_wakeup(wait_queue_entry_t *entry, unsigned int mode, int sync,
 	}
 	if (kqcore_fd_wakeup(src->kn, (__force unsigned int)mask))
 		kqsys_wake_nested(src->sys,
-				  src->watched ? src->watched->wake_nesting : 1);
+				  src->edge ? src->edge->watched->wake_nesting : 1);
 	return 0;
+}
+
+static bool kq_fd_wait_used(const struct kqsys_fd_wait *wait)
+{
+	return wait->entry.func;
 }
 
 static void kq_fd_queue_proc(struct file *file, wait_queue_head_t *head,
 			     poll_table *pt)
 {
-	struct kqsys_fd *src = container_of(pt, struct kqsys_fd, pt);
-	struct kqsys_fd_wait *wait = kzalloc(sizeof(*wait), GFP_KERNEL_ACCOUNT);
+	struct kqsys_fd *src = container_of(pt, struct kq_fd_ptable, pt)->src;
+	struct kqsys_fd_wait *wait = &src->wait;
 
-	if (!wait) {
-		src->wait_alloc_failed = true;
-		return;
+	if (kq_fd_wait_used(wait)) {
+		wait = kzalloc(sizeof(*wait), GFP_KERNEL_ACCOUNT);
+		if (!wait) {
+			src->wait_alloc_failed = true;
+			return;
+		}
+		wait->next = src->wait.next;
+		src->wait.next = wait;
 	}
 	init_waitqueue_func_entry(&wait->entry, kq_fd_wakeup);
+	wait->entry.private = src;
 	wait->head = head;
-	wait->src = src;
-	wait->next = src->waits;
-	src->waits = wait;
 	add_wait_queue(head, &wait->entry);
+}
+
+static void kq_fd_wait_remove(struct kqsys_fd_wait *wait)
+{
+	wait_queue_head_t *head;
+
+	/* A POLLFREE'd queue is freed only after an RCU grace period. */
+	rcu_read_lock();
+	head = smp_load_acquire(&wait->head);
+	if (head)
+		remove_wait_queue(head, &wait->entry);
+	rcu_read_unlock();
 }
 
 static void kq_fd_unregister(struct kqsys_fd *src)
 {
 	struct kqsys_fd_wait *wait, *next;
 
-	for (wait = src->waits; wait; wait = next) {
-		wait_queue_head_t *head;
-
+	if (!kq_fd_wait_used(&src->wait))
+		return;
+	for (wait = src->wait.next; wait; wait = next) {
 		next = wait->next;
-		/* A POLLFREE'd queue is freed only after an RCU grace period. */
-		rcu_read_lock();
-		head = smp_load_acquire(&wait->head);
-		if (head)
-			remove_wait_queue(head, &wait->entry);
-		rcu_read_unlock();
+		kq_fd_wait_remove(wait);
 		kfree(wait);
 	}
-	src->waits = NULL;
+	kq_fd_wait_remove(&src->wait);
+	src->wait.next = NULL;
+	src->wait.entry.func = NULL;
 }
 
 /*
@@ -229,42 +276,32 @@ int kqsys_fd_check(int fd)
 }
 
 int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
-		    struct kqsys_fd **out)
+		    void *storage, struct kqsys_fd **out)
 {
-	struct kqsys_fd *src;
+	struct kqsys_fd *src = storage;
+	struct kq_fd_ptable table = { .src = src };
 	int err;
 
 	lockdep_assert_held(&sys->mutex);
-	src = kzalloc(sizeof(*src), GFP_KERNEL_ACCOUNT);
-	if (!src)
-		return -ENOMEM;
 	src->file = fget(fd);
-	if (!src->file) {
-		kfree(src);
+	if (!src->file)
 		return -EBADF;
-	}
 	src->sys = sys;
 	src->kn = kn;
 	src->binding.file = src->file;
-	INIT_LIST_HEAD(&src->watches_link);
-	INIT_LIST_HEAD(&src->watchers_link);
 	if (kq_is_kqueue_file(src->file)) {
 		/* Another process's kqueue is not a descriptor of ours to watch. */
-		if (!kq_owned_by_current(src->file->private_data)) {
-			fput(src->file);
-			kfree(src);
-			return -EBADF;
-		}
-		err = kq_nesting_link(src, src->file->private_data);
+		err = kq_owned_by_current(src->file->private_data) ?
+			kq_nesting_link(src, src->file->private_data) : -EBADF;
 		if (err) {
 			fput(src->file);
-			kfree(src);
+			src->file = NULL;
 			return err;
 		}
 	}
 
-	init_poll_funcptr(&src->pt, kq_fd_queue_proc);
-	src->attach_revents = vfs_poll(src->file, &src->pt);
+	init_poll_funcptr(&table.pt, kq_fd_queue_proc);
+	src->attach_revents = vfs_poll(src->file, &table.pt);
 	src->fresh = true;
 	if (src->wait_alloc_failed) {
 		err = -ENOMEM;
@@ -286,15 +323,15 @@ void kqsys_fd_detach(struct kqsys_fd *src)
 {
 	/*
 	 * A src that failed before binding has an unhashed binding too. After
-	 * the unbind no close probe runs for src: what it released is NULL.
+	 * the unbind no close probe acts on src: what it released is NULL.
 	 */
 	kq_fd_unbind(&src->binding);
 	kq_fd_unregister(src);
-	if (src->watched)
+	if (src->edge)
 		kq_nesting_unlink(src);
 	if (src->file)
 		fput(src->file);
-	kfree_rcu(src, rcu);
+	src->file = NULL;
 }
 
 /* The knote of an IDLE close may be detached from now on (after its release). */
@@ -334,7 +371,7 @@ bool kq_fd_prepare_release(struct kq_fd_binding *binding)
 {
 	struct kqsys_fd *src = container_of(binding, struct kqsys_fd, binding);
 
-	if (!src->watched && !kq_task_work_prepare(src->sys, current, &src->close_work,
+	if (!src->edge && !kq_task_work_prepare(src->sys, current, &src->close_work,
 						    kq_fd_close_work))
 		return true;
 	kqcore_fd_closed_reap(src->kn);
@@ -479,8 +516,8 @@ void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state,
 		state->revents = (__force unsigned int)vfs_poll(file, NULL);
 	}
 
-	if (src->watched) {
-		state->readable = kqcore_pending(src->watched->core);
+	if (src->edge) {
+		state->readable = kqcore_pending(src->edge->watched->core);
 	} else if ((pipe = kq_file_pipe(file))) {
 		kq_pipe_amounts(pipe, state);
 	} else if ((sock = sock_from_file(file))) {

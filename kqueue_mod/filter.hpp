@@ -27,6 +27,8 @@ struct FilterOps {
 	u32 wake_mask;
 	/* ident is a file descriptor of the calling process. */
 	bool ident_is_fd;
+	/* The memory a knote of this filter needs (see Knote::create). */
+	enum kqsys_knote_kind knote_kind;
 };
 
 extern const FilterOps inert_filter_ops;

@@ -16,7 +16,8 @@ constexpr u32 write_bits = KQSYS_POLLOUT | KQSYS_POLLWRNORM;
 int fd_attach(Knote *kn)
 {
 	return kqsys_fd_attach(kn->kq->sys(), kn->handle(),
-			       static_cast<int>(kn->ident), &kn->source.fd);
+			       static_cast<int>(kn->ident), kn->source_storage(),
+			       &kn->source.fd);
 }
 
 void fd_detach(Knote *kn)
@@ -99,6 +100,7 @@ const FilterOps read_filter_ops = {
 	.deliver = fd_deliver,
 	.wake_mask = read_bits | KQSYS_POLLERR | KQSYS_POLLHUP | KQSYS_POLLRDHUP,
 	.ident_is_fd = true,
+	.knote_kind = KQSYS_KNOTE_FD,
 };
 
 const FilterOps write_filter_ops = {
@@ -109,6 +111,7 @@ const FilterOps write_filter_ops = {
 	.deliver = fd_deliver,
 	.wake_mask = write_bits | KQSYS_POLLERR | KQSYS_POLLHUP,
 	.ident_is_fd = true,
+	.knote_kind = KQSYS_KNOTE_FD,
 };
 
 extern "C" int kqcore_fd_wakeup(struct kqcore_knote *handle, unsigned int mask)

@@ -287,9 +287,9 @@ bool kit_complete(const TrackKit *kit)
 bool fill_kit(TrackKit *kit)
 {
 	if (!kit->tracker)
-		kit->tracker = Knote::create(KQSYS_MAY_SLEEP);
+		kit->tracker = Knote::create(KQSYS_KNOTE_BARE, KQSYS_MAY_SLEEP);
 	if (!kit->note)
-		kit->note = Knote::create(KQSYS_MAY_SLEEP);
+		kit->note = Knote::create(KQSYS_KNOTE_BARE, KQSYS_MAY_SLEEP);
 	if (!kit->watch)
 		kit->watch = kqsys_proc_alloc();
 	if (!kit->tracker_reserve && kit->tracker)

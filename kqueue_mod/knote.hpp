@@ -97,53 +97,74 @@ struct Knote {
 	static constexpr u32 GONE = 1u << 5;
 	static constexpr u32 CLOSED = 1u << 6;
 
-	ListNode table_link;
+	/*
+	 * The grace period's storage reuses the table link: the knote has
+	 * left the table before its last put. First, as kqsys_rcu must be.
+	 */
+	union {
+		ListNode table_link{};
+		struct kqsys_rcu rcu;
+	};
 	ListNode queue_link;
 	Kqueue *kq;
 	const FilterOps *ops;	/* load_ops(): neutering swaps it */
 	EpochRefcount ref;
 	u32 influx;		/* kq->lock */
-	struct kqsys_rcu rcu;
+	u32 status;		/* kq->lock */
 
 	/* ident, filter, udata and the knote's EV_ONESHOT/EV_CLEAR/EV_DISPATCH. */
 	u64 ident;
+	u64 udata;
 	s16 filter;
 	u16 flags;
-	u64 udata;
-
-	u32 status;		/* kq->lock */
+	bool hidden;		/* kq->mutex: skipped by table lookups */
+	bool closed;		/* set with CLOSED; read locklessly by lookups */
 	u32 sfflags;		/* the user's fflags (kq->mutex) */
 	s64 sdata;		/* the user's data (kq->mutex) */
 
-	bool hidden;		/* kq->mutex: skipped by table lookups */
-	bool closed;		/* set with CLOSED; read locklessly by lookups */
-
-	/* Filter state. */
+	/*
+	 * Filter state. A knote's filter never changes, so each filter owns
+	 * one member of the union (zeroed at creation) and no other code
+	 * reads it.
+	 */
 	union {
-		struct kqsys_fd *fd;
+		struct kqsys_fd *fd;	/* in the knote's own memory (source_storage) */
 		struct kqsys_timer *timer;
 		struct kqsys_proc *proc;
 	} source;
-	u64 timer_expirations;	/* kq->lock */
-	bool timer_parked;	/* kq->lock: the expiry did not restart it */
-	u32 proc_pending;	/* kq->lock: NOTE_* seen since the last report */
-	s32 proc_status;	/* kq->lock: wait status, with NOTE_EXIT */
-	s64 proc_data;		/* kq->lock: newest child (NOTE_FORK), parent (NOTE_CHILD) */
-	TrackReserve *track;	/* kq->lock: NOTE_TRACK's children (filter_proc.cpp) */
-	bool user_triggered;	/* kq->mutex */
-	/* What the last ready() found, for deliver() (kq->mutex). */
-	s64 ready_data;
-	u32 ready_fflags;
-	u16 ready_flags;
+	union {
+		struct {	/* EVFILT_READ/WRITE: what ready() found, for deliver() */
+			s64 ready_data;
+			u32 ready_fflags;
+			u16 ready_flags;
+		};
+		struct {	/* EVFILT_TIMER, kq->lock */
+			u64 timer_expirations;
+			bool timer_parked;	/* the expiry did not restart it */
+		};
+		struct {	/* EVFILT_PROC, kq->lock */
+			u32 proc_pending;	/* NOTE_* seen since the last report */
+			s32 proc_status;	/* wait status, with NOTE_EXIT */
+			s64 proc_data;		/* newest child (NOTE_FORK), parent (NOTE_CHILD) */
+			TrackReserve *track;	/* NOTE_TRACK's children (filter_proc.cpp) */
+		};
+		bool user_triggered;	/* EVFILT_USER, kq->mutex */
+	};
 
-	/* Freed only through Kqueue::put_knote(), after a grace period. */
-	static Knote *create(enum kqsys_alloc_mode mode)
+	/*
+	 * Freed only through Kqueue::put_knote(), after a grace period. A
+	 * knote of kind KQSYS_KNOTE_FD has its file source's storage right
+	 * behind it, in the same allocation (source_storage()).
+	 */
+	static Knote *create(enum kqsys_knote_kind kind, enum kqsys_alloc_mode mode)
 	{
-		void *mem = kqsys_zalloc(sizeof(Knote), mode);
+		void *mem = kqsys_knote_alloc(kind, mode);
 		return mem ? new (mem) Knote() : nullptr;
 	}
 	/* Never published (no source, no kqueue knows it): free at once. */
-	static void discard(Knote *kn) { kqsys_free(kn); }
+	static void discard(Knote *kn) { kqsys_knote_free(kn); }
+
+	void *source_storage() { return this + 1; }
 
 	const FilterOps *load_ops() const
 	{

@@ -15,6 +15,7 @@
  *   export_ns_identifier            up to 6.12        symbol namespaces became strings
  *   task_work_no_alloc              6.12+             TWAF_NO_ALLOC: no KASAN stack allocation
  *   ftrace_regs_get_argument        6.2+              ftrace_regs became opaque (accessors)
+ *   rcu_trace_implies_rcu_gp        6.1 to 6.x        tasks-trace RCU moved onto SRCU in 7.x
  */
 #ifndef KQ_COMPAT_H
 #define KQ_COMPAT_H
@@ -185,6 +186,20 @@ static __always_inline unsigned long kq_ftrace_argument(struct ftrace_regs *freg
 	return regs_get_kernel_argument(&fregs->regs, n);
 #else
 #error "kqueue: no way to read a traced function's arguments on this kernel"
+#endif
+}
+
+/*
+ * Does a tasks-trace RCU grace period also end every RCU read section
+ * begun before it? It did while tasks-trace RCU waited for one itself; the
+ * kernel stopped promising it when tasks-trace RCU moved onto SRCU.
+ */
+static inline bool kq_trace_gp_implies_rcu_gp(void)
+{
+#ifdef KQ_HAVE_RCU_TRACE_IMPLIES_RCU_GP
+	return rcu_trace_implies_rcu_gp();
+#else
+	return false;
 #endif
 }
 

@@ -72,6 +72,8 @@ extern const struct file_operations kqueue_fops;
 struct kqsys *kqsys_create(void);
 void kqsys_destroy(struct kqsys *sys);
 /* At module load and unload (the workqueue that frees kqueues). */
+/* sizeof(struct kqsys_fd): a file knote's room behind the core's part. */
+extern const unsigned long kq_fd_source_size;
 int kqsys_init(void);
 void kqsys_exit(void);
 
@@ -122,7 +124,7 @@ struct kq_fd_binding {
 	struct kqcore_knote *kn;
 	int fd;
 	bool hashed;
-	enum kq_binding_state state;
+	u8 state;			/* enum kq_binding_state */
 };
 
 int kq_fd_close_init(void);

@@ -37,6 +37,20 @@ enum kqsys_alloc_mode {
 };
 void *kqsys_zalloc(unsigned long size, enum kqsys_alloc_mode mode);
 void kqsys_free(void *ptr);
+/*
+ * Knotes come from caches of their exact size: kqcore_knote_size bytes for
+ * the core's part, and for KQSYS_KNOTE_FD a struct kqsys_fd right behind
+ * it (one allocation per EVFILT_READ/WRITE registration). Zeroed.
+ */
+enum kqsys_knote_kind {
+	KQSYS_KNOTE_BARE,
+	KQSYS_KNOTE_FD,
+	KQSYS_KNOTE_KINDS,
+};
+extern const unsigned long kqcore_knote_size;
+void *kqsys_knote_alloc(enum kqsys_knote_kind kind, enum kqsys_alloc_mode mode);
+/* A knote that was never published; published ones go by kqsys_free_after_trace_gp. */
+void kqsys_knote_free(void *knote);
 
 /* ---- per-user limits (limits.c) ------------------------------------------ */
 enum kqsys_charge {
@@ -114,17 +128,18 @@ void kqsys_flux_wait(struct kqsys *sys, const unsigned int *influx);
 void kqsys_flux_wake(struct kqsys *sys);
 
 /* ---- tasks-trace RCU: knote memory and filter operations ------------------ */
-/* Storage for a struct rcu_head plus the object to free (glue checks size). */
+/* Storage for a struct rcu_head (the glue checks the size). */
 struct kqsys_rcu {
 	void *opaque[2];
-	void *object;
 };
 /*
- * Free object (from kqsys_zalloc), which embeds rcu, after a tasks-trace
- * RCU grace period: readers in kqsys_read_lock_trace() sections may still
- * use it until then. Any context.
+ * Free the object (from kqsys_zalloc or kqsys_knote_alloc) that begins
+ * with rcu, after a tasks-trace RCU grace period and an RCU grace period: readers in
+ * kqsys_read_lock_trace() sections (probes, filter calls) and in RCU read
+ * sections (the close probe's table walk over a file knote's binding) may
+ * still use it until then. Any context.
  */
-void kqsys_free_after_trace_gp(void *object, struct kqsys_rcu *rcu);
+void kqsys_free_after_trace_gp(struct kqsys_rcu *rcu);
 /* A read section that may sleep (rcu_read_lock_trace). Any context. */
 void kqsys_read_lock_trace(void);
 void kqsys_read_unlock_trace(void);
@@ -153,13 +168,17 @@ struct kqsys_fd_state {
 int kqsys_fd_check(int fd);		/* 0 or -EBADF */
 /*
  * Take a reference to the file behind fd and register for its wake-ups: each
- * wake calls kqcore_fd_wakeup(kn, mask). Errors: -EBADF, -ENOMEM, -ELOOP
- * (a kqueue that would nest into a cycle or too deep). May sleep; kq->mutex
- * held.
+ * wake calls kqcore_fd_wakeup(kn, mask). storage is the zeroed room behind
+ * the knote (KQSYS_KNOTE_FD), which becomes *out. Errors: -EBADF, -ENOMEM,
+ * -ELOOP (a kqueue that would nest into a cycle or too deep). May sleep;
+ * kq->mutex held.
  */
 int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
-		    struct kqsys_fd **out);
-/* Unregister and drop the reference; no wake-up runs after it returns. */
+		    void *storage, struct kqsys_fd **out);
+/*
+ * Unregister and drop the reference; no wake-up runs after it returns. The
+ * storage goes with the knote's memory.
+ */
 void kqsys_fd_detach(struct kqsys_fd *src);
 /*
  * Readiness and data of the file now. May sleep; kq->mutex held. in_flux:

@@ -249,7 +249,7 @@ void Kqueue::set_enabled(Knote *kn, bool enabled)
 int Kqueue::add_knote(const FilterOps *ops, const struct kevent &change,
 		      Knote **out)
 {
-	Knote *kn = new_knote(KQSYS_MAY_SLEEP);
+	Knote *kn = new_knote(ops->knote_kind, KQSYS_MAY_SLEEP);
 	if (!kn)
 		return -ENOMEM;
 	kn->kq = this;
@@ -352,11 +352,11 @@ bool Kqueue::claim_detach(Knote *kn)
 	return true;
 }
 
-Knote *Kqueue::new_knote(enum kqsys_alloc_mode mode)
+Knote *Kqueue::new_knote(enum kqsys_knote_kind kind, enum kqsys_alloc_mode mode)
 {
 	if (kqsys_charge(sys_, KQSYS_CHARGE_KNOTE))
 		return nullptr;
-	Knote *kn = Knote::create(mode);
+	Knote *kn = Knote::create(kind, mode);
 	if (!kn)
 		kqsys_uncharge(sys_, KQSYS_CHARGE_KNOTE);
 	return kn;
@@ -385,7 +385,8 @@ void Kqueue::put_knote(Knote *kn)
 		}
 		if (destroy) {
 			kqsys_uncharge(sys_, KQSYS_CHARGE_KNOTE);
-			kqsys_free_after_trace_gp(kn, &kn->rcu);
+			kqsys_free_after_trace_gp(&kn->rcu);
+			static_assert(__builtin_offsetof(Knote, rcu) == 0);
 		}
 	}
 	kqsys_read_unlock_trace();
@@ -640,6 +641,8 @@ int Kqueue::scan_next(struct kevent *out, int max)
 }
 
 /* ---- entry points for the glue ------------------------------------------ */
+
+extern "C" const unsigned long kqcore_knote_size = sizeof(Knote);
 
 extern "C" struct kqcore *kqcore_create(struct kqsys *sys)
 {

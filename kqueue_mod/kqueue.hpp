@@ -104,7 +104,7 @@ public:
 	 * over it, or no memory: ENOMEM either way), and its undoing for one
 	 * that was never published. put_knote() uncounts published ones.
 	 */
-	Knote *new_knote(enum kqsys_alloc_mode mode);
+	Knote *new_knote(enum kqsys_knote_kind kind, enum kqsys_alloc_mode mode);
 	void discard_knote(Knote *kn);
 	/* References (knote.hpp): get under kq->lock or with a reference held. */
 	void get_knote(Knote *kn) { kn->ref.get(); }

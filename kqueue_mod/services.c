@@ -30,6 +30,60 @@ void kqsys_free(void *ptr)
 	kvfree(ptr);
 }
 
+/*
+ * Exact sizes (no cache-line rounding: a knote is touched by one CPU at a
+ * time under kq->lock), charged to the caller's memory cgroup.
+ */
+static struct kmem_cache *kq_knote_caches[KQSYS_KNOTE_KINDS];
+
+static int kq_knote_caches_init(void)
+{
+	static const char *const names[KQSYS_KNOTE_KINDS] = {
+		[KQSYS_KNOTE_BARE] = "kqueue_knote",
+		[KQSYS_KNOTE_FD] = "kqueue_fd_knote",
+	};
+	const unsigned long sizes[KQSYS_KNOTE_KINDS] = {
+		[KQSYS_KNOTE_BARE] = kqcore_knote_size,
+		[KQSYS_KNOTE_FD] = kqcore_knote_size + kq_fd_source_size,
+	};
+	int kind;
+
+	/* kqsys_fd starts right behind the core's part. */
+	if (WARN_ON(!IS_ALIGNED(kqcore_knote_size, __alignof__(u64))))
+		return -EINVAL;
+	for (kind = 0; kind < KQSYS_KNOTE_KINDS; kind++) {
+		kq_knote_caches[kind] = kmem_cache_create(names[kind], sizes[kind],
+							  __alignof__(u64),
+							  SLAB_ACCOUNT, NULL);
+		if (!kq_knote_caches[kind])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void kq_knote_caches_exit(void)
+{
+	int kind;
+
+	for (kind = 0; kind < KQSYS_KNOTE_KINDS; kind++)
+		kmem_cache_destroy(kq_knote_caches[kind]);
+}
+
+void *kqsys_knote_alloc(enum kqsys_knote_kind kind, enum kqsys_alloc_mode mode)
+{
+	return kmem_cache_zalloc(kq_knote_caches[kind], mode == KQSYS_NO_WAIT ?
+				 GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL);
+}
+
+/*
+ * kfree() finds a cache object's cache itself (SLUB, the only allocator
+ * of every supported kernel), so the core need not say which kind it was.
+ */
+void kqsys_knote_free(void *knote)
+{
+	kfree(knote);
+}
+
 unsigned long kqsys_lock(struct kqsys *sys)
 {
 	unsigned long flags;
@@ -261,14 +315,28 @@ static void kqsys_free_rcu(struct rcu_head *rcu)
 
 int kqsys_init(void)
 {
+	int err = kq_knote_caches_init();
+
+	if (err)
+		goto out;
 	kq_free_wq = alloc_workqueue("kqueue_free", WQ_UNBOUND, 0);
-	return kq_free_wq ? 0 : -ENOMEM;
+	if (kq_free_wq)
+		return 0;
+	err = -ENOMEM;
+out:
+	kq_knote_caches_exit();
+	return err;
 }
 
-/* After rcu_barrier_tasks_trace(): every kqueue's free is queued. */
+/*
+ * After rcu_barrier_tasks_trace(): every kqueue's free is queued, and
+ * every knote's is done or waits for the RCU grace period it chained.
+ */
 void kqsys_exit(void)
 {
 	destroy_workqueue(kq_free_wq);
+	rcu_barrier();
+	kq_knote_caches_exit();
 }
 
 /*
@@ -306,25 +374,25 @@ void kqsys_flux_wake(struct kqsys *sys)
 
 /* ---- tasks-trace RCU ----------------------------------------------------- */
 
-struct kqsys_rcu_impl {
-	struct rcu_head head;
-	void *object;
-};
-static_assert(sizeof(struct kqsys_rcu_impl) == sizeof(struct kqsys_rcu));
-static_assert(offsetof(struct kqsys_rcu_impl, object) ==
-	      offsetof(struct kqsys_rcu, object));
+static_assert(sizeof(struct rcu_head) == sizeof(struct kqsys_rcu));
 
+/* head is the first member of the object to free. */
 static void kq_free_after_gp(struct rcu_head *head)
 {
-	kvfree(container_of(head, struct kqsys_rcu_impl, head)->object);
+	kvfree(head);
 }
 
-void kqsys_free_after_trace_gp(void *object, struct kqsys_rcu *rcu)
+static void kq_free_after_trace_gp(struct rcu_head *head)
 {
-	struct kqsys_rcu_impl *impl = (struct kqsys_rcu_impl *)rcu;
+	if (kq_trace_gp_implies_rcu_gp())
+		kq_free_after_gp(head);
+	else
+		call_rcu(head, kq_free_after_gp);
+}
 
-	impl->object = object;
-	call_rcu_tasks_trace(&impl->head, kq_free_after_gp);
+void kqsys_free_after_trace_gp(struct kqsys_rcu *rcu)
+{
+	call_rcu_tasks_trace((struct rcu_head *)rcu, kq_free_after_trace_gp);
 }
 
 void kqsys_read_lock_trace(void)
