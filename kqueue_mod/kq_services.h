@@ -261,13 +261,16 @@ void kqcore_free(struct kqcore *kq);
 /* Apply one change; 0 or a negative errno. May sleep. */
 int kqcore_apply_change(struct kqcore *kq, const struct kevent *change);
 /*
- * Collect events: kqcore_scan_begin() takes kq->mutex and puts the end
- * marker in the active queue; each kqcore_scan_next() fills up to max
- * events (0: nothing more before the marker); kqcore_scan_end() removes the
- * marker, finishes EV_ONESHOT deletions and drops kq->mutex. May sleep.
+ * Collect events: kqcore_scan_begin() takes kq->mutex; the first
+ * kqcore_scan_next() puts the end marker in the active queue, and each
+ * fills up to max events: fewer means nothing more before the marker,
+ * which is then gone (later calls return 0). last: the caller will not ask
+ * again once max are filled (the marker goes in the same kq->lock section).
+ * kqcore_scan_end() removes the marker if still there and drops kq->mutex.
+ * May sleep.
  */
 void kqcore_scan_begin(struct kqcore *kq);
-int kqcore_scan_next(struct kqcore *kq, struct kevent *out, int max);
+int kqcore_scan_next(struct kqcore *kq, struct kevent *out, int max, int last);
 void kqcore_scan_end(struct kqcore *kq);
 /* Number of knotes with a pending event (lockless snapshot). Any context. */
 long kqcore_pending(const struct kqcore *kq);

@@ -512,57 +512,124 @@ int Kqueue::apply_change(const struct kevent &change)
 }
 
 /*
- * Adopted knotes are taken in the same kq->lock section that places the
- * marker: every knote in front of the marker is then in the table, so the
- * scan may drop any of them.
+ * A scan takes kq->lock twice per reported knote and no more: the first
+ * section places the marker and takes the first knote, each later one
+ * settles a knote and takes the next, and the last also removes the
+ * marker when the caller's room is full or the marker is reached, so
+ * scan_end() usually has nothing to lock for.
  */
 void Kqueue::scan_begin()
 {
 	kqsys_mutex_lock(sys_);
-	ListNode taken;
-	{
-		LockGuard guard(sys_);
-		take_adopted_locked(&taken);
-		scan_marker_.insert_before(&queue_);
-	}
-	insert_adopted(&taken);
+	scan_done_ = false;
 }
 
 void Kqueue::scan_end()
 {
-	{
+	if (scan_marker_placed_) {
 		LockGuard guard(sys_);
 		scan_marker_.unlink();
 	}
+	scan_marker_placed_ = false;
 	kqsys_mutex_unlock(sys_);
 }
 
 /*
- * Knotes queued before scan_begin() sit in front of the marker; those that
- * are re-queued (level-triggered), newly woken, or in another thread's flux
- * go behind it, so one kevent() call reports each knote at most once and
- * never waits for someone else's flux.
+ * The next knote in front of the marker, taken off the queue and in this
+ * scan's flux, or nullptr when the marker is reached (then removed). A
+ * knote in another's flux goes behind the marker. kq->lock held.
  */
-int Kqueue::scan_next(struct kevent *out, int max)
+Knote *Kqueue::take_next_locked()
+{
+	for (;;) {
+		if (queue_.next == &scan_marker_) {
+			scan_marker_.unlink();
+			scan_marker_placed_ = false;
+			scan_done_ = true;
+			return nullptr;
+		}
+		Knote *kn = KQ_CONTAINER_OF(queue_.next, Knote, queue_link);
+		dequeue_locked(kn);
+		if (kn->influx) {
+			enqueue_locked(kn);
+			continue;
+		}
+		if (enter_flux_locked(kn))
+			return kn;
+		/* its detacher is at work */
+	}
+}
+
+/*
+ * A knote this scan evaluated, under kq->lock again: what its delivery (or
+ * its not being ready) means for its state. Returns whether the scan must
+ * drop it; *wake_detacher: a detacher waits for the flux to end.
+ */
+bool Kqueue::settle_locked(Knote *kn, bool ready, const struct kevent &ev,
+			   bool *reported, bool *wake_detacher)
+{
+	*wake_detacher = leave_flux_locked(kn);
+	if (!ready) {
+		/* A wake-up since the dequeue re-queued it: keep it active. */
+		if (!(kn->status & Knote::QUEUED))
+			kn->status &= ~Knote::ACTIVE;
+		/* Gone or closed: nothing to report, nothing to come. */
+		return kn->status & (Knote::GONE | Knote::CLOSED);
+	}
+	/*
+	 * Its source is gone: this was the last report if it said so (EV_EOF:
+	 * a neutered knote's, a gone process's NOTE_EXIT). If the source went
+	 * away after deliver() (a process exiting just after its NOTE_EXEC was
+	 * read), the knote is queued again and the next scan makes the last
+	 * report and drops it.
+	 */
+	bool finished = (kn->status & (Knote::NEUTERED | Knote::GONE)) &&
+			(ev.flags & EV_EOF);
+	if (kn->status & Knote::CLOSED) {
+		/* Closed while evaluated: nothing after close(). */
+		*reported = false;
+		finished = true;
+	} else if (kn->flags & EV_DISPATCH) {
+		kn->status |= Knote::DISABLED;
+		kn->status &= ~Knote::ACTIVE;
+		dequeue_locked(kn);
+	} else if (kn->flags & EV_CLEAR) {
+		if (!(kn->status & Knote::QUEUED))
+			kn->status &= ~Knote::ACTIVE;
+	} else if (!(kn->flags & EV_ONESHOT) && !finished) {
+		enqueue_locked(kn);
+	}
+	return (kn->flags & EV_ONESHOT) || finished;
+}
+
+/*
+ * Knotes queued before the scan's first call sit in front of the marker;
+ * those that are re-queued (level-triggered), newly woken, or in another
+ * thread's flux go behind it, so one kevent() call reports each knote at
+ * most once and never waits for someone else's flux. Adopted knotes are
+ * taken in the section that places the marker: every knote in front of it
+ * is then in the table, so the scan may drop any of them.
+ */
+int Kqueue::scan_next(struct kevent *out, int max, bool last)
 {
 	kqsys_assert_mutex_held(sys_);
+	if (scan_done_ || max <= 0)
+		return 0;
 	int n = 0;
-
-	while (n < max) {
-		Knote *kn;
-		{
-			LockGuard guard(sys_);
-			if (queue_.next == &scan_marker_)
-				break;
-			kn = KQ_CONTAINER_OF(queue_.next, Knote, queue_link);
-			dequeue_locked(kn);
-			if (kn->influx) {
-				enqueue_locked(kn);
-				continue;
-			}
-			if (!enter_flux_locked(kn))
-				continue;	/* its detacher is at work */
+	unsigned long flags = kqsys_lock(sys_);
+	if (!scan_marker_placed_) {
+		ListNode taken;
+		take_adopted_locked(&taken);
+		scan_marker_.insert_before(&queue_);
+		scan_marker_placed_ = true;
+		if (!taken.empty()) {
+			kqsys_unlock(sys_, flags);
+			insert_adopted(&taken);
+			flags = kqsys_lock(sys_);
 		}
+	}
+	while (Knote *kn = take_next_locked()) {
+		kqsys_unlock(sys_, flags);
 
 		struct kevent &ev = out[n];
 		bool ready;
@@ -584,59 +651,31 @@ int Kqueue::scan_next(struct kevent *out, int max)
 				call->deliver(kn, ev);
 			}
 		}
-		if (!ready) {
-			bool wake_detacher, gone;
-			{
-				LockGuard guard(sys_);
-				/* A wake-up since the dequeue re-queued it: keep it active. */
-				if (!(kn->status & Knote::QUEUED))
-					kn->status &= ~Knote::ACTIVE;
-				wake_detacher = leave_flux_locked(kn);
-				gone = kn->status & (Knote::GONE | Knote::CLOSED);
-			}
+
+		bool reported = ready, wake_detacher;
+		flags = kqsys_lock(sys_);
+		const bool drop = settle_locked(kn, ready, ev, &reported, &wake_detacher);
+		n += reported;
+		const bool full = n == max;
+		if (full && last && scan_marker_placed_) {
+			scan_marker_.unlink();
+			scan_marker_placed_ = false;
+			scan_done_ = true;
+		}
+		if (wake_detacher || drop) {
+			kqsys_unlock(sys_, flags);
 			if (wake_detacher)
 				kqsys_flux_wake(sys_);
-			if (gone)
-				drop_knote(kn);	/* nothing to report, nothing to come */
-			continue;
+			if (drop)
+				drop_knote(kn);
+			if (full)
+				return n;
+			flags = kqsys_lock(sys_);
 		}
-
-		n++;
-
-		bool finished, wake_detacher;
-		{
-			LockGuard guard(sys_);
-			wake_detacher = leave_flux_locked(kn);
-			/*
-			 * Its source is gone: this was the last report if it
-			 * said so (EV_EOF: a neutered knote's, a gone process's
-			 * NOTE_EXIT). If the source went away after deliver()
-			 * (a process exiting just after its NOTE_EXEC was
-			 * read), the knote is queued again and the next scan
-			 * makes the last report and drops it.
-			 */
-			finished = (kn->status & (Knote::NEUTERED | Knote::GONE)) &&
-				   (ev.flags & EV_EOF);
-			if (kn->status & Knote::CLOSED) {
-				/* Closed while evaluated: nothing after close(). */
-				n--;
-				finished = true;
-			} else if (kn->flags & EV_DISPATCH) {
-				kn->status |= Knote::DISABLED;
-				kn->status &= ~Knote::ACTIVE;
-				dequeue_locked(kn);
-			} else if (kn->flags & EV_CLEAR) {
-				if (!(kn->status & Knote::QUEUED))
-					kn->status &= ~Knote::ACTIVE;
-			} else if (!(kn->flags & EV_ONESHOT) && !finished) {
-				enqueue_locked(kn);
-			}
-		}
-		if (wake_detacher)
-			kqsys_flux_wake(sys_);
-		if ((kn->flags & EV_ONESHOT) || finished)
-			drop_knote(kn);
+		if (full)
+			break;
 	}
+	kqsys_unlock(sys_, flags);
 	return n;
 }
 
@@ -670,9 +709,10 @@ extern "C" void kqcore_scan_begin(struct kqcore *kq)
 	Kqueue::from(kq)->scan_begin();
 }
 
-extern "C" int kqcore_scan_next(struct kqcore *kq, struct kevent *out, int max)
+extern "C" int kqcore_scan_next(struct kqcore *kq, struct kevent *out, int max,
+				int last)
 {
-	return Kqueue::from(kq)->scan_next(out, max);
+	return Kqueue::from(kq)->scan_next(out, max, last);
 }
 
 extern "C" void kqcore_scan_end(struct kqcore *kq)

@@ -42,7 +42,7 @@ public:
 	int apply_change(const struct kevent &change);
 
 	void scan_begin();
-	int scan_next(struct kevent *out, int max);
+	int scan_next(struct kevent *out, int max, bool last);
 	void scan_end();
 
 	long pending() const { return load_relaxed(pending_); }
@@ -126,11 +126,17 @@ private:
 	void take_adopted_locked(ListNode *into);
 	void insert_adopted(ListNode *list);
 	void absorb_adopted();
+	Knote *take_next_locked();
+	bool settle_locked(Knote *kn, bool ready, const struct kevent &ev,
+			   bool *reported, bool *wake_detacher);
 
 	struct kqsys *sys_;
 	KnoteTable table_;
 	ListNode queue_;	/* kq->lock: QUEUED knotes, and the scan marker */
-	ListNode scan_marker_;	/* kq->mutex: in queue_ only during a scan */
+	ListNode scan_marker_;	/* in queue_ only during a scan (below) */
+	/* kq->mutex: the marker is in queue_; the scan reached its end. */
+	bool scan_marker_placed_ = false;
+	bool scan_done_ = false;
 	long pending_ = 0;	/* kq->lock (written), lockless readers */
 	ListNode adopted_;	/* kq->lock: knotes waiting for the table */
 	bool adopted_pending_ = false;	/* kq->lock (written), lockless hint */

@@ -34,7 +34,7 @@ static int scan(struct kqsys *sys, struct kevent *out, int max)
 	int n;
 
 	kqcore_scan_begin(sys->core);
-	n = kqcore_scan_next(sys->core, out, max);
+	n = kqcore_scan_next(sys->core, out, max, 1);
 	kqcore_scan_end(sys->core);
 	return n;
 }

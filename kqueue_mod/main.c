@@ -36,6 +36,50 @@ static_assert(EPERM == 1 && ENOENT == 2 && ESRCH == 3 && EBADF == 9 &&
 /* Changes and events move between user and kernel memory in chunks. */
 #define KQ_CHUNK 8
 
+/*
+ * The ABI's structures are whole 64-bit words (the uapi header asserts
+ * their sizes), and they move a word at a time: for 40 or 64 bytes a
+ * string copy (rep movsb) costs more than the words, and the destination
+ * is always a kernel buffer of the right type, so the hardened-usercopy
+ * object check has nothing to add.
+ */
+static_assert(sizeof(struct kevent) == 8 * sizeof(u64));
+static_assert(sizeof(struct kqueue_kevent_args) == 5 * sizeof(u64));
+
+static int kq_words_from_user(void *to, const void __user *from, size_t bytes)
+{
+	const u64 __user *src = from;
+	u64 *dst = to;
+	size_t i;
+
+	if (!user_read_access_begin(from, bytes))
+		return -EFAULT;
+	for (i = 0; i < bytes / sizeof(u64); i++)
+		unsafe_get_user(dst[i], &src[i], fault);
+	user_read_access_end();
+	return 0;
+fault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
+static int kq_words_to_user(void __user *to, const void *from, size_t bytes)
+{
+	u64 __user *dst = to;
+	const u64 *src = from;
+	size_t i;
+
+	if (!user_write_access_begin(to, bytes))
+		return -EFAULT;
+	for (i = 0; i < bytes / sizeof(u64); i++)
+		unsafe_put_user(src[i], &dst[i], fault);
+	user_write_access_end();
+	return 0;
+fault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
 static int kq_open(struct inode *inode, struct file *file)
 {
 	struct kqsys *sys = kqsys_create();
@@ -151,18 +195,32 @@ static long kq_scan_to_user(struct kqsys *sys, struct kevent __user *out,
 
 	kqcore_scan_begin(sys->core);
 	while (total < nevents) {
-		int n = kqcore_scan_next(sys->core, buf,
-					 min_t(long, KQ_CHUNK, nevents - total));
-		if (!n)
-			break;
-		if (copy_to_user(out + total, buf, n * sizeof(*buf))) {
+		int room = min_t(long, KQ_CHUNK, nevents - total);
+		int n = kqcore_scan_next(sys->core, buf, room,
+					 total + room == nevents);
+
+		if (n && kq_words_to_user(out + total, buf, n * sizeof(*buf))) {
 			total = -EFAULT;
 			break;
 		}
 		total += n;
+		if (n < room)
+			break;	/* the scan reached its marker */
 	}
 	kqcore_scan_end(sys->core);
 	return total;
+}
+
+/*
+ * Nothing pending (a lockless look): no scan. Every knote a scan could
+ * report or drop is queued, and pending_ counts the queue; one queued just
+ * after the look is seen by kq_wait_for_events(), as if it had come after
+ * a scan.
+ */
+static long kq_scan_if_pending(struct kqsys *sys, struct kevent __user *out,
+			       int nevents)
+{
+	return kqcore_pending(sys->core) ? kq_scan_to_user(sys, out, nevents) : 0;
 }
 
 static long kq_collect(struct kq_call *call, struct kevent __user *out,
@@ -173,17 +231,20 @@ static long kq_collect(struct kq_call *call, struct kevent __user *out,
 	long n;
 	int err;
 
-	if (timeout)
-		deadline = ktime_add_safe(ktime_get(), timespec64_to_ktime(*timeout));
 	for (;;) {
-		n = kq_scan_to_user(sys, out, nevents);
+		n = kq_scan_if_pending(sys, out, nevents);
 		if (n)
 			return n;
-		if (timeout && !timeout->tv_sec && !timeout->tv_nsec)
-			return 0;
+		if (timeout && !deadline) {
+			if (!timeout->tv_sec && !timeout->tv_nsec)
+				return 0;
+			/* Read the clock only for a call that waits. */
+			deadline = ktime_add_safe(ktime_get(),
+						  timespec64_to_ktime(*timeout));
+		}
 		err = kq_wait_for_events(call, timeout ? &deadline : NULL);
 		if (err == -ETIME)
-			return kq_scan_to_user(sys, out, nevents);
+			return kq_scan_if_pending(sys, out, nevents);
 		if (err)
 			return err;
 	}
@@ -196,21 +257,22 @@ static int kq_report_change(struct kevent *change, int err,
 	change->flags = EV_ERROR;
 	change->data = -err;
 	memset(change->ext, 0, sizeof(change->ext));
-	return copy_to_user(slot, change, sizeof(*change)) ? -EFAULT : 0;
+	return kq_words_to_user(slot, change, sizeof(*change));
 }
 
 static long kq_ioctl_kevent(struct kq_call *call,
 			    struct kqueue_kevent_args __user *uargs)
 {
 	struct kqsys *sys = call->sys;
-	struct kqueue_kevent_args args;
-	struct timespec64 timeout;
+	/* Both filled from user memory before use. */
+	struct kqueue_kevent_args args __uninitialized;
+	struct timespec64 timeout __uninitialized;
 	struct kevent __user *changes, *out;
-	/* Filled by copy_from_user() before use: not zeroed on every call. */
+	/* Filled from user memory before use: not zeroed on every call. */
 	struct kevent buf[KQ_CHUNK] __uninitialized;
 	int nevents, nerrors = 0, i, j;
 
-	if (copy_from_user(&args, uargs, sizeof(args)))
+	if (kq_words_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
 	if (args.reserved || args.nchanges < 0 || args.nevents < 0 ||
 	    args.nchanges > KQUEUE_MAX_KEVENTS || args.nevents > KQUEUE_MAX_KEVENTS)
@@ -228,7 +290,7 @@ static long kq_ioctl_kevent(struct kq_call *call,
 	for (i = 0; i < args.nchanges; i += KQ_CHUNK) {
 		int n = min(KQ_CHUNK, args.nchanges - i);
 
-		if (copy_from_user(buf, changes + i, n * sizeof(*buf)))
+		if (kq_words_from_user(buf, changes + i, n * sizeof(*buf)))
 			return -EFAULT;
 		for (j = 0; j < n; j++) {
 			struct kevent *change = &buf[j];
