@@ -494,7 +494,7 @@ static void kq_socket_amounts(struct socket *sock, struct kqsys_fd_state *state)
 }
 
 void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state,
-		   int in_flux)
+		   int in_flux, unsigned int amounts_if)
 {
 	struct file *file = in_flux ? READ_ONCE(src->file) : kq_fd_get_file(src);
 	struct pipe_inode_info *pipe;
@@ -515,6 +515,8 @@ void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state,
 	} else {
 		state->revents = (__force unsigned int)vfs_poll(file, NULL);
 	}
+	if (!(state->revents & amounts_if))
+		goto out;
 
 	if (src->edge) {
 		state->readable = kqcore_pending(src->edge->watched->core);
@@ -529,6 +531,7 @@ void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state,
 		if (!state->readable)
 			state->revents &= ~(__force unsigned int)(EPOLLIN | EPOLLRDNORM);
 	}
+out:
 	if (!in_flux)
 		fput(file);
 }

@@ -12,6 +12,9 @@ namespace {
 
 constexpr u32 read_bits = KQSYS_POLLIN | KQSYS_POLLRDNORM | KQSYS_POLLPRI;
 constexpr u32 write_bits = KQSYS_POLLOUT | KQSYS_POLLWRNORM;
+/* What wakes each filter, and makes its knote ready or EOF: only then does data matter. */
+constexpr u32 read_wake_bits = read_bits | KQSYS_POLLERR | KQSYS_POLLHUP | KQSYS_POLLRDHUP;
+constexpr u32 write_wake_bits = write_bits | KQSYS_POLLERR | KQSYS_POLLHUP;
 
 int fd_attach(Knote *kn)
 {
@@ -44,9 +47,9 @@ s64 low_water_mark(const Knote *kn)
  * call is: influx set here means the caller is that scan, so the file
  * cannot be released under the poll (kqsys_fd_poll).
  */
-void poll_source(Knote *kn, struct kqsys_fd_state *st)
+void poll_source(Knote *kn, struct kqsys_fd_state *st, u32 wake_bits)
 {
-	kqsys_fd_poll(kn->source.fd, st, load_relaxed(kn->influx) != 0);
+	kqsys_fd_poll(kn->source.fd, st, load_relaxed(kn->influx) != 0, wake_bits);
 }
 
 bool record(Knote *kn, bool ready, bool eof, long long amount, int sock_error)
@@ -60,7 +63,7 @@ bool record(Knote *kn, bool ready, bool eof, long long amount, int sock_error)
 bool read_ready(Knote *kn)
 {
 	struct kqsys_fd_state st;
-	poll_source(kn, &st);
+	poll_source(kn, &st, read_wake_bits);
 
 	const bool eof = st.revents & (KQSYS_POLLHUP | KQSYS_POLLRDHUP);
 	bool ready = st.revents & (read_bits | KQSYS_POLLERR);
@@ -73,7 +76,7 @@ bool read_ready(Knote *kn)
 bool write_ready(Knote *kn)
 {
 	struct kqsys_fd_state st;
-	poll_source(kn, &st);
+	poll_source(kn, &st, write_wake_bits);
 
 	const bool eof = st.revents & (KQSYS_POLLHUP | KQSYS_POLLERR);
 	bool ready = st.revents & write_bits;
@@ -98,7 +101,7 @@ const FilterOps read_filter_ops = {
 	.modify = fd_modify,
 	.ready = read_ready,
 	.deliver = fd_deliver,
-	.wake_mask = read_bits | KQSYS_POLLERR | KQSYS_POLLHUP | KQSYS_POLLRDHUP,
+	.wake_mask = read_wake_bits,
 	.ident_is_fd = true,
 	.knote_kind = KQSYS_KNOTE_FD,
 };
@@ -109,7 +112,7 @@ const FilterOps write_filter_ops = {
 	.modify = fd_modify,
 	.ready = write_ready,
 	.deliver = fd_deliver,
-	.wake_mask = write_bits | KQSYS_POLLERR | KQSYS_POLLHUP,
+	.wake_mask = write_wake_bits,
 	.ident_is_fd = true,
 	.knote_kind = KQSYS_KNOTE_FD,
 };

@@ -46,7 +46,7 @@ struct kqsys {
 	 * Stable while pollers.lock is held.
 	 */
 	u8 wake_nesting;
-	/* Nesting graph (kq_nesting_mutex): edges are struct kqsys_fd. */
+	/* Nesting graph (kq_nesting_mutex): edges are struct kq_fd_edge. */
 	struct list_head watches;	/* kqueues this one watches */
 	struct list_head watchers;	/* kqueues watching this one */
 	u64 visit_stamp;		/* graph walks, kq_nesting_mutex */

@@ -181,12 +181,15 @@ int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
  */
 void kqsys_fd_detach(struct kqsys_fd *src);
 /*
- * Readiness and data of the file now. May sleep; kq->mutex held. in_flux:
- * the caller holds the knote in flux, so a close leaves the file to the
- * reap work (which needs kq->mutex) and no reference need be taken.
+ * Readiness of the file now, and its amounts (readable, writable,
+ * sock_error; else -1, -1, 0) if revents has any of the bits in
+ * amounts_if: a knote that is not ready needs no amounts. May sleep;
+ * kq->mutex held. in_flux: the caller holds the knote in flux, so a close
+ * leaves the file to the reap work (which needs kq->mutex) and no
+ * reference need be taken.
  */
 void kqsys_fd_poll(struct kqsys_fd *src, struct kqsys_fd_state *state,
-		   int in_flux);
+		   int in_flux, unsigned int amounts_if);
 
 /* ---- timers (EVFILT_TIMER) ---------------------------------------------- */
 /*
