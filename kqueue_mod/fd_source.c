@@ -55,7 +55,6 @@ struct kqsys_fd {
 	 */
 	struct file *file;
 	struct kqsys *sys;		/* the watching kqueue */
-	struct kqcore_knote *kn;
 	struct kq_fd_edge *edge;	/* when file is a kqueue */
 	/* The first wait queue: most files (pipes, sockets) have only one. */
 	struct kqsys_fd_wait wait;
@@ -69,10 +68,16 @@ struct kqsys_fd {
 	/* Found by the close probe under RCU (fd_close.c). */
 	struct kq_fd_binding binding;
 	/* The closing task's release of file (kq_fd_prepare_release). */
-	struct kqsys_task_work close_work;
+	struct callback_head close_work;
 };
 
 const unsigned long kq_fd_source_size = sizeof(struct kqsys_fd);
+
+/* The knote whose memory src lives in, right behind the core's part. */
+static struct kqcore_knote *kq_fd_knote(const struct kqsys_fd *src)
+{
+	return (struct kqcore_knote *)((char *)src - kqcore_knote_size);
+}
 
 /* The registering poll's table: it exists only during vfs_poll(). */
 struct kq_fd_ptable {
@@ -198,7 +203,7 @@ static int kq_fd_wakeup(wait_queue_entry_t *entry, unsigned int mode, int sync,
 		smp_store_release(&wait->head, NULL);
 		return 0;
 	}
-	if (kqcore_fd_wakeup(src->kn, (__force unsigned int)mask))
+	if (kqcore_fd_wakeup(kq_fd_knote(src), (__force unsigned int)mask))
 		kqsys_wake_nested(src->sys,
 				  src->edge ? src->edge->watched->wake_nesting : 1);
 	return 0;
@@ -283,11 +288,12 @@ int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
 	int err;
 
 	lockdep_assert_held(&sys->mutex);
+	if (WARN_ON_ONCE(kq_fd_knote(src) != kn))
+		return -EINVAL;
 	src->file = fget(fd);
 	if (!src->file)
 		return -EBADF;
 	src->sys = sys;
-	src->kn = kn;
 	src->binding.file = src->file;
 	if (kq_is_kqueue_file(src->file)) {
 		/* Another process's kqueue is not a descriptor of ours to watch. */
@@ -339,7 +345,7 @@ static void kq_fd_reap_later(struct kqsys_fd *src)
 {
 	struct kqsys *sys = src->sys;
 
-	kqcore_fd_closed_reap(src->kn);
+	kqcore_fd_closed_reap(kq_fd_knote(src));
 	schedule_work(&sys->reap_work);	/* src may be gone once it runs */
 }
 
@@ -352,47 +358,56 @@ static void kq_fd_reap_later(struct kqsys_fd *src)
  * detaches) only after this, and the kqueue's file is held (no close of
  * the kqueue).
  */
-static void kq_fd_close_work(struct kqsys_task_work *work)
+static void kq_fd_close_work(struct callback_head *head)
 {
-	struct kqsys_fd *src = container_of(work, struct kqsys_fd, close_work);
+	struct kqsys_fd *src = container_of(head, struct kqsys_fd, close_work);
+	struct kqsys *sys = src->sys;
 	struct file *file = src->file;
 
 	kq_fd_unregister(src);
 	WRITE_ONCE(src->file, NULL);
 	fput(file);
 	kq_fd_reap_later(src);
+	/*
+	 * The kqueue's file, taken by kq_fd_prepare_release(), holds sys and
+	 * this module: dropped last, and from task context its final fput
+	 * runs later, in the kernel's own code.
+	 */
+	fput(sys->file);
 }
 
 /*
  * A kqueue file stays until the reap work detaches it: the nesting graph
  * needs kq_nesting_mutex, and a kqueue's address has no user to wait for.
+ * A kernel thread never returns to user space to run task work; a kqueue
+ * being closed drops its knotes itself.
  */
 bool kq_fd_prepare_release(struct kq_fd_binding *binding)
 {
 	struct kqsys_fd *src = container_of(binding, struct kqsys_fd, binding);
 
-	if (!src->edge && !kq_task_work_prepare(src->sys, current, &src->close_work,
-						    kq_fd_close_work))
+	if (!src->edge && !(current->flags & PF_KTHREAD) &&
+	    kq_kqueue_file_get(src->sys)) {
+		init_task_work(&src->close_work, kq_fd_close_work);
 		return true;
-	kqcore_fd_closed_reap(src->kn);
+	}
+	kqcore_fd_closed_reap(kq_fd_knote(src));
 	return false;
 }
 
 void kq_fd_queue_release(struct kq_fd_binding *binding)
 {
 	struct kqsys_fd *src = container_of(binding, struct kqsys_fd, binding);
+	struct kqsys *sys = src->sys;
 
-	struct kqsys_task_work prepared;
-
-	if (!kq_task_work_queue(current, &src->close_work))
+	if (!kq_task_work_add(current, &src->close_work))
 		return;
 	/*
 	 * Past its last task work: the reap work drops the file instead. The
-	 * kqueue's file goes last (it keeps sys), from a copy (src may be gone).
+	 * kqueue's file goes last (it keeps sys; src may be gone by then).
 	 */
-	prepared = src->close_work;
 	kq_fd_reap_later(src);
-	kq_task_work_abandon(&prepared);
+	fput(sys->file);
 }
 
 /*

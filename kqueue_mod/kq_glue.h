@@ -81,18 +81,11 @@ void kqsys_exit(void);
 void kqsys_wake_nested(struct kqsys *sys, u8 nesting);
 
 /*
- * kqsys_task_work_add() in two steps, for a caller that must decide under
- * a raw spinlock but may not queue there (before 6.12 task_work_add() may
- * allocate for KASAN): prepare takes the kqueue's file (any context, no
- * allocation; -ESRCH for a kernel thread, -EBADF if the kqueue is
- * closing), queue hands the work to task (-ESRCH if it is past its last
- * task work), abandon undoes a prepared work that was not queued.
+ * A reference to the kqueue's file, or NULL if it is being closed: work
+ * that a task runs later on the kqueue's behalf holds it, and with it sys
+ * and this module. Any context, no allocation.
  */
-int kq_task_work_prepare(struct kqsys *sys, struct task_struct *task,
-			 struct kqsys_task_work *work,
-			 void (*fn)(struct kqsys_task_work *work));
-int kq_task_work_queue(struct task_struct *task, struct kqsys_task_work *work);
-void kq_task_work_abandon(struct kqsys_task_work *work);
+struct file *kq_kqueue_file_get(struct kqsys *sys);
 
 /* Per-user limits (limits.c). */
 struct kq_user;
@@ -149,8 +142,10 @@ void kq_fd_reap_work(struct work_struct *work);
  * space. prepare (stripe lock held): false if it cannot (a kernel thread,
  * a kqueue closing, a kqueue file, whose graph edge needs the reap work);
  * the knote is then left to the reap work, which the caller must queue.
- * queue (after the stripe lock, any context): hands the release to the
- * closing task, which then leaves the knote to the reap work itself.
+ * queue (after the stripe lock, any context: before 6.12 task_work_add()
+ * may allocate for KASAN, so never under the raw lock): hands the release
+ * to the closing task, which then leaves the knote to the reap work
+ * itself.
  */
 bool kq_fd_prepare_release(struct kq_fd_binding *b);
 void kq_fd_queue_release(struct kq_fd_binding *b);

@@ -214,20 +214,28 @@ static void kq_task_work_run(struct callback_head *head)
 	fput(kqueue_file);
 }
 
-int kq_task_work_prepare(struct kqsys *sys, struct task_struct *task,
-			 struct kqsys_task_work *work,
-			 void (*fn)(struct kqsys_task_work *work))
+struct file *kq_kqueue_file_get(struct kqsys *sys)
 {
-	struct kqsys_task_work_impl *w = (struct kqsys_task_work_impl *)work;
 	struct file *kqueue_file = NULL;
 
-	/* A kernel thread never returns to user space to run it. */
-	if (task->flags & PF_KTHREAD)
-		return -ESRCH;
 	rcu_read_lock();
 	if (sys->file)
 		kqueue_file = kq_get_file_in_slot(&sys->file);
 	rcu_read_unlock();
+	return kqueue_file;
+}
+
+static int kq_task_work_prepare(struct kqsys *sys, struct task_struct *task,
+			 struct kqsys_task_work *work,
+			 void (*fn)(struct kqsys_task_work *work))
+{
+	struct kqsys_task_work_impl *w = (struct kqsys_task_work_impl *)work;
+	struct file *kqueue_file;
+
+	/* A kernel thread never returns to user space to run it. */
+	if (task->flags & PF_KTHREAD)
+		return -ESRCH;
+	kqueue_file = kq_kqueue_file_get(sys);
 	if (!kqueue_file)
 		return -EBADF;	/* the kqueue is being closed */
 	w->fn = fn;
@@ -236,12 +244,12 @@ int kq_task_work_prepare(struct kqsys *sys, struct task_struct *task,
 	return 0;
 }
 
-int kq_task_work_queue(struct task_struct *task, struct kqsys_task_work *work)
+static int kq_task_work_queue(struct task_struct *task, struct kqsys_task_work *work)
 {
 	return kq_task_work_add(task, &((struct kqsys_task_work_impl *)work)->head);
 }
 
-void kq_task_work_abandon(struct kqsys_task_work *work)
+static void kq_task_work_abandon(struct kqsys_task_work *work)
 {
 	fput(((struct kqsys_task_work_impl *)work)->kqueue_file);
 }
