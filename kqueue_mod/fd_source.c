@@ -263,23 +263,6 @@ static void kq_fd_unregister(struct kqsys_fd *src)
 	src->wait.entry.func = NULL;
 }
 
-/*
- * A look, not a reference: attach takes the file with fget(), which fails
- * the same way if the descriptor went meanwhile. O_PATH files, which
- * fget() refuses, are refused here too.
- */
-int kqsys_fd_check(int fd)
-{
-	struct file *file;
-	bool open;
-
-	rcu_read_lock();
-	file = files_lookup_fd_raw(current->files, fd);
-	open = file && !(READ_ONCE(file->f_mode) & FMODE_PATH);
-	rcu_read_unlock();
-	return open ? 0 : -EBADF;
-}
-
 int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
 		    void *storage, struct kqsys_fd **out)
 {

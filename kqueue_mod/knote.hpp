@@ -159,7 +159,8 @@ struct Knote {
 	static Knote *create(enum kqsys_knote_kind kind, enum kqsys_alloc_mode mode)
 	{
 		void *mem = kqsys_knote_alloc(kind, mode);
-		return mem ? new (mem) Knote() : nullptr;
+		/* Default-initialised: the memory is zeroed already. */
+		return mem ? new (mem) Knote : nullptr;
 	}
 	/* Never published (no source, no kqueue knows it): free at once. */
 	static void discard(Knote *kn) { kqsys_knote_free(kn); }

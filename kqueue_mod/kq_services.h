@@ -164,8 +164,6 @@ struct kqsys_fd_state {
 	int sock_error;		/* pending socket error (positive errno), 0 none */
 };
 
-/* Is fd an open descriptor of the current process? May sleep. */
-int kqsys_fd_check(int fd);		/* 0 or -EBADF */
 /*
  * Take a reference to the file behind fd and register for its wake-ups: each
  * wake calls kqcore_fd_wakeup(kn, mask). storage is the zeroed room behind

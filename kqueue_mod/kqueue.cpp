@@ -466,17 +466,14 @@ int Kqueue::apply_change(const struct kevent &change)
 	if (!ops)
 		return -EINVAL;
 	/*
-	 * A descriptor is resolved only to create a knote: EV_DELETE of a
-	 * closed descriptor's knote is ENOENT (the close removed it), as it is
-	 * once the number is reused.
+	 * A descriptor is resolved only to create a knote (attach: EBADF if
+	 * it is not open): EV_DELETE of a closed descriptor's knote is ENOENT
+	 * (the close removed it), as it is once the number is reused. A knote
+	 * that lookups find has an open descriptor: a close hides it before
+	 * close() returns.
 	 */
-	if (ops->ident_is_fd && (flags & EV_ADD)) {
-		if (change.ident > 0x7fffffffull)
-			return -EBADF;
-		err = kqsys_fd_check(static_cast<int>(change.ident));
-		if (err)
-			return err;
-	}
+	if (ops->ident_is_fd && (flags & EV_ADD) && change.ident > 0x7fffffffull)
+		return -EBADF;
 
 	MutexGuard guard(sys_);
 	absorb_adopted();
@@ -563,10 +560,11 @@ Knote *Kqueue::take_next_locked()
 /*
  * A knote this scan evaluated, under kq->lock again: what its delivery (or
  * its not being ready) means for its state. Returns whether the scan must
- * drop it; *wake_detacher: a detacher waits for the flux to end.
+ * drop it; *wake_detacher: a detacher waits for the flux to end;
+ * *requeued: a level-triggered knote is pending again.
  */
 bool Kqueue::settle_locked(Knote *kn, bool ready, const struct kevent &ev,
-			   bool *reported, bool *wake_detacher)
+			   bool *reported, bool *wake_detacher, bool *requeued)
 {
 	*wake_detacher = leave_flux_locked(kn);
 	if (!ready) {
@@ -597,7 +595,7 @@ bool Kqueue::settle_locked(Knote *kn, bool ready, const struct kevent &ev,
 		if (!(kn->status & Knote::QUEUED))
 			kn->status &= ~Knote::ACTIVE;
 	} else if (!(kn->flags & EV_ONESHOT) && !finished) {
-		enqueue_locked(kn);
+		*requeued |= enqueue_locked(kn);
 	}
 	return (kn->flags & EV_ONESHOT) || finished;
 }
@@ -616,6 +614,7 @@ int Kqueue::scan_next(struct kevent *out, int max, bool last)
 	if (scan_done_ || max <= 0)
 		return 0;
 	int n = 0;
+	bool requeued = false;
 	unsigned long flags = kqsys_lock(sys_);
 	if (!scan_marker_placed_) {
 		ListNode taken;
@@ -654,7 +653,8 @@ int Kqueue::scan_next(struct kevent *out, int max, bool last)
 
 		bool reported = ready, wake_detacher;
 		flags = kqsys_lock(sys_);
-		const bool drop = settle_locked(kn, ready, ev, &reported, &wake_detacher);
+		const bool drop = settle_locked(kn, ready, ev, &reported,
+						&wake_detacher, &requeued);
 		n += reported;
 		const bool full = n == max;
 		if (full && last && scan_marker_placed_) {
@@ -669,13 +669,23 @@ int Kqueue::scan_next(struct kevent *out, int max, bool last)
 			if (drop)
 				drop_knote(kn);
 			if (full)
-				return n;
+				goto out;
 			flags = kqsys_lock(sys_);
 		}
 		if (full)
 			break;
 	}
 	kqsys_unlock(sys_, flags);
+out:
+	/*
+	 * A waiter woken for a level-triggered knote may have found the queue
+	 * empty while this scan held the knote (it then sleeps again, as
+	 * kevent() skips a scan when nothing is pending): the knote is
+	 * pending again, so wake the waiters and pollers, as epoll does for
+	 * the items it puts back on its ready list.
+	 */
+	if (requeued)
+		kqsys_wake(sys_);
 	return n;
 }
 

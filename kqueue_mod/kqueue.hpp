@@ -128,7 +128,7 @@ private:
 	void absorb_adopted();
 	Knote *take_next_locked();
 	bool settle_locked(Knote *kn, bool ready, const struct kevent &ev,
-			   bool *reported, bool *wake_detacher);
+			   bool *reported, bool *wake_detacher, bool *requeued);
 
 	struct kqsys *sys_;
 	KnoteTable table_;

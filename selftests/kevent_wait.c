@@ -313,6 +313,52 @@ KQ_TEST(several_waiters_level_triggered)
 	close(kq);
 }
 
+/*
+ * The race behind the previous test, made frequent: every waiter is woken
+ * by the trigger, and the first to scan holds the knote in flux (off the
+ * queue) while it evaluates it.
+ *
+ *   waiter A                          waiter B
+ *   woken; scan: dequeue (pending 0)
+ *   ready()? ...                      woken; pending == 0: sleeps again
+ *   re-queue (level-triggered)
+ *   --> B must be woken here, or it sleeps with the event pending
+ *
+ * Many rounds of 3 waiters each; every waiter of every round returns.
+ */
+KQ_TEST(level_triggered_event_reaches_waiters_that_lost_the_race)
+{
+	enum { N = 3, ROUNDS = 60 };
+	int lost = 0;
+
+	for (int round = 0; round < ROUNDS && !lost; round++) {
+		struct waiter *w[N];
+		int kq = kqueue();
+
+		ASSERT(kq >= 0);
+		ASSERT_EQ(kq_change(kq, 1, EVFILT_USER, EV_ADD, 0, 0, NULL), 0);
+		for (int i = 0; i < N; i++) {
+			w[i] = start_waiter(kq, 1, -1);
+			ASSERT(w[i]);
+		}
+		sleep_ms(20);
+		ASSERT_EQ(kq_change(kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL), 0);
+		for (int i = 0; i < N; i++) {
+			if (finish_waiter(w[i], 3000) != 0) {
+				printf("# round %d: waiter %d missed the pending event\n",
+				       round, i);
+				lost = 1;
+				continue;
+			}
+			EXPECT_EQ(w[i]->ret, 1);
+			free(w[i]);
+		}
+		if (!lost)
+			close(kq);	/* a stuck waiter keeps using kq */
+	}
+	EXPECT_EQ(lost, 0);
+}
+
 KQ_TEST(timeout_lower_bound)
 {
 	static const long ms[] = { 50, 200, 1100 };
