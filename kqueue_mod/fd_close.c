@@ -167,7 +167,7 @@ static bool kq_fd_maps_to(struct files_struct *files, int fd, struct file *file)
 static bool kq_binding_closed_by(const struct kq_fd_binding *b,
 				 struct files_struct *files)
 {
-	if (b->files != files && task_tgid(current) != b->sys->owner)
+	if (b->files != files && task_tgid(current) != kq_fd_binding_sys(b)->owner)
 		return false;
 	/* A dying table (close_files) closes every descriptor it has. */
 	if (atomic_read(&files->count) == 0)
@@ -184,13 +184,13 @@ static bool kq_binding_closed_by(const struct kq_fd_binding *b,
  */
 static bool kq_close_knote(struct kq_fd_binding *b)
 {
-	switch (kqcore_fd_closed(b->kn)) {
+	switch (kqcore_fd_closed(kq_fd_binding_knote(b))) {
 	case KQCORE_FD_CLOSED_IDLE:
 		if (kq_fd_prepare_release(b))
 			return true;
 		fallthrough;
 	case KQCORE_FD_CLOSED_BUSY:
-		schedule_work(&b->sys->reap_work);
+		schedule_work(&kq_fd_binding_sys(b)->reap_work);
 		break;
 	default:
 		break;	/* already closed, or its detacher drops the file */
@@ -264,13 +264,10 @@ static struct ftrace_ops kq_close_ops = {
 
 static const char kq_close_point[] = "locks_remove_posix";
 
-int kq_fd_bind_hash(struct kq_fd_binding *b, struct kqsys *sys,
-		    struct kqcore_knote *kn, int fd, struct file *file)
+int kq_fd_bind_hash(struct kq_fd_binding *b, int fd, struct file *file)
 {
 	int err;
 
-	b->sys = sys;
-	b->kn = kn;
 	b->fd = fd;
 	b->file = file;
 	b->files = current->files;
@@ -314,10 +311,9 @@ int kq_fd_bind_confirm(struct kq_fd_binding *b)
 	return err;
 }
 
-int kq_fd_bind(struct kq_fd_binding *b, struct kqsys *sys,
-	       struct kqcore_knote *kn, int fd, struct file *file)
+int kq_fd_bind(struct kq_fd_binding *b, int fd, struct file *file)
 {
-	int err = kq_fd_bind_hash(b, sys, kn, fd, file);
+	int err = kq_fd_bind_hash(b, fd, file);
 
 	return err ? err : kq_fd_bind_confirm(b);
 }

@@ -79,6 +79,35 @@ static struct kqcore_knote *kq_fd_knote(const struct kqsys_fd *src)
 	return (struct kqcore_knote *)((char *)src - kqcore_knote_size);
 }
 
+struct kqsys *kq_fd_binding_sys(const struct kq_fd_binding *b)
+{
+	return container_of(b, struct kqsys_fd, binding)->sys;
+}
+
+struct kqcore_knote *kq_fd_binding_knote(const struct kq_fd_binding *b)
+{
+	return kq_fd_knote(container_of(b, struct kqsys_fd, binding));
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+struct kq_fd_binding *kq_fd_binding_alloc(struct kqsys *sys)
+{
+	struct kqsys_fd *src = kzalloc(sizeof(*src), GFP_KERNEL);
+
+	if (!src)
+		return NULL;
+	src->sys = sys;
+	return &src->binding;
+}
+
+/* After RCU: the close probe may still walk past it. */
+void kq_fd_binding_free(struct kq_fd_binding *b)
+{
+	synchronize_rcu();
+	kfree(container_of(b, struct kqsys_fd, binding));
+}
+#endif
+
 /* The registering poll's table: it exists only during vfs_poll(). */
 struct kq_fd_ptable {
 	poll_table pt;
@@ -297,7 +326,7 @@ int kqsys_fd_attach(struct kqsys *sys, struct kqcore_knote *kn, int fd,
 		goto detach;
 	}
 	/* Last: a close of fd from now on is seen; one before fails the add. */
-	err = kq_fd_bind(&src->binding, sys, kn, fd, src->file);
+	err = kq_fd_bind(&src->binding, fd, src->file);
 	if (err)
 		goto detach;
 	*out = src;

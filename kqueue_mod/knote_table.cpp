@@ -6,15 +6,18 @@ constexpr u32 initial_buckets = 16;
 constexpr u32 max_buckets = 1u << 22;
 } // namespace
 
+/*
+ * Buckets are one pointer each, chained through table_link.next (prev is
+ * unused while a knote is in the table): a bucket costs 8 bytes, and
+ * removal walks a chain of two knotes on average.
+ */
 bool KnoteTable::init()
 {
-	buckets_ = static_cast<ListNode *>(
-		kqsys_zalloc(sizeof(ListNode) * initial_buckets, KQSYS_MAY_SLEEP));
+	buckets_ = static_cast<ListNode **>(
+		kqsys_zalloc(sizeof(ListNode *) * initial_buckets, KQSYS_MAY_SLEEP));
 	if (!buckets_)
 		return false;
 	nbuckets_ = initial_buckets;
-	for (u32 i = 0; i < nbuckets_; i++)
-		new (&buckets_[i]) ListNode();
 	return true;
 }
 
@@ -34,9 +37,7 @@ u32 KnoteTable::bucket_of(u64 ident, s16 filter) const
 
 Knote *KnoteTable::find(u64 ident, s16 filter) const
 {
-	const ListNode *head = &buckets_[bucket_of(ident, filter)];
-
-	for (ListNode *n = head->next; n != head; n = n->next) {
+	for (ListNode *n = buckets_[bucket_of(ident, filter)]; n; n = n->next) {
 		Knote *kn = KQ_CONTAINER_OF(n, Knote, table_link);
 		if (kn->ident == ident && kn->filter == filter && !kn->hidden &&
 		    !load_relaxed(kn->closed))
@@ -45,25 +46,37 @@ Knote *KnoteTable::find(u64 ident, s16 filter) const
 	return nullptr;
 }
 
+void KnoteTable::push(ListNode **bucket, Knote *kn)
+{
+	kn->table_link.next = *bucket;
+	kn->table_link.prev = nullptr;
+	*bucket = &kn->table_link;
+}
+
 void KnoteTable::insert(Knote *kn)
 {
 	if (count_ >= 2 * nbuckets_ && nbuckets_ < max_buckets)
 		grow();
-	kn->table_link.insert_before(&buckets_[bucket_of(kn->ident, kn->filter)]);
+	push(&buckets_[bucket_of(kn->ident, kn->filter)], kn);
 	count_++;
 }
 
 void KnoteTable::remove(Knote *kn)
 {
-	kn->table_link.unlink();
+	ListNode **link = &buckets_[bucket_of(kn->ident, kn->filter)];
+
+	while (*link != &kn->table_link)
+		link = &(*link)->next;
+	*link = kn->table_link.next;
+	kn->table_link.next = kn->table_link.prev = &kn->table_link;
 	count_--;
 }
 
 Knote *KnoteTable::next_from(u32 *cursor) const
 {
 	for (; *cursor < nbuckets_; ++*cursor)
-		if (!buckets_[*cursor].empty())
-			return KQ_CONTAINER_OF(buckets_[*cursor].next, Knote, table_link);
+		if (buckets_[*cursor])
+			return KQ_CONTAINER_OF(buckets_[*cursor], Knote, table_link);
 	return nullptr;
 }
 
@@ -71,23 +84,20 @@ Knote *KnoteTable::next_from(u32 *cursor) const
 void KnoteTable::grow()
 {
 	const u32 new_n = nbuckets_ * 2;
-	auto *fresh = static_cast<ListNode *>(
-		kqsys_zalloc(sizeof(ListNode) * new_n, KQSYS_MAY_SLEEP));
+	auto *fresh = static_cast<ListNode **>(
+		kqsys_zalloc(sizeof(ListNode *) * new_n, KQSYS_MAY_SLEEP));
 	if (!fresh)
 		return;
-	for (u32 i = 0; i < new_n; i++)
-		new (&fresh[i]) ListNode();
 
-	ListNode *old = buckets_;
+	ListNode **old = buckets_;
 	const u32 old_n = nbuckets_;
 	buckets_ = fresh;
 	nbuckets_ = new_n;
 	for (u32 i = 0; i < old_n; i++) {
-		while (!old[i].empty()) {
-			Knote *kn = KQ_CONTAINER_OF(old[i].next, Knote, table_link);
-			kn->table_link.unlink();
-			kn->table_link.insert_before(
-				&buckets_[bucket_of(kn->ident, kn->filter)]);
+		while (ListNode *n = old[i]) {
+			Knote *kn = KQ_CONTAINER_OF(n, Knote, table_link);
+			old[i] = n->next;
+			push(&buckets_[bucket_of(kn->ident, kn->filter)], kn);
 		}
 	}
 	kqsys_free(old);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The knotes of one kqueue, found by (ident, filter). A chained hash table
- * that doubles when it averages two knotes a bucket. Guarded by kq->mutex:
+ * of one-pointer buckets that doubles when it averages two knotes a bucket. Guarded by kq->mutex:
  * source callbacks never look knotes up, they hold their knote directly.
  */
 #ifndef KQ_KNOTE_TABLE_HPP
@@ -27,9 +27,10 @@ public:
 
 private:
 	u32 bucket_of(u64 ident, s16 filter) const;
+	static void push(ListNode **bucket, Knote *kn);
 	void grow();
 
-	ListNode *buckets_ = nullptr;
+	ListNode **buckets_ = nullptr;
 	u32 nbuckets_ = 0;
 	u32 count_ = 0;
 };

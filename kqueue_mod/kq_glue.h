@@ -113,8 +113,6 @@ struct kq_fd_binding {
 	struct kq_fd_binding *release_next;	/* the close probe's own list */
 	struct file *file;		/* the key */
 	struct files_struct *files;	/* identity only, never dereferenced */
-	struct kqsys *sys;
-	struct kqcore_knote *kn;
 	int fd;
 	bool hashed;
 	u8 state;			/* enum kq_binding_state */
@@ -127,11 +125,9 @@ void kq_fd_close_exit(void);
  * it was closed meanwhile (b is then unhashed), -ENOMEM. kq->mutex held;
  * may sleep.
  */
-int kq_fd_bind(struct kq_fd_binding *b, struct kqsys *sys,
-	       struct kqcore_knote *kn, int fd, struct file *file);
+int kq_fd_bind(struct kq_fd_binding *b, int fd, struct file *file);
 /* kq_fd_bind's two steps, apart for KUnit: hash (BINDING; or -ENOMEM), then recheck. */
-int kq_fd_bind_hash(struct kq_fd_binding *b, struct kqsys *sys,
-		    struct kqcore_knote *kn, int fd, struct file *file);
+int kq_fd_bind_hash(struct kq_fd_binding *b, int fd, struct file *file);
 int kq_fd_bind_confirm(struct kq_fd_binding *b);
 /* No probe touches b or its knote after this; free b after RCU. */
 void kq_fd_unbind(struct kq_fd_binding *b);
@@ -149,6 +145,12 @@ void kq_fd_reap_work(struct work_struct *work);
  */
 bool kq_fd_prepare_release(struct kq_fd_binding *b);
 void kq_fd_queue_release(struct kq_fd_binding *b);
+/* A binding lives in a file knote's source: its kqueue and knote. */
+struct kqsys *kq_fd_binding_sys(const struct kq_fd_binding *b);
+struct kqcore_knote *kq_fd_binding_knote(const struct kq_fd_binding *b);
+/* KUnit: a binding in zeroed file-source memory watched by sys, and its end. */
+struct kq_fd_binding *kq_fd_binding_alloc(struct kqsys *sys);
+void kq_fd_binding_free(struct kq_fd_binding *b);
 
 static inline bool kq_owned_by_current(const struct kqsys *sys)
 {

@@ -61,30 +61,36 @@ static void fixture_fini(struct bind_fixture *f)
 
 static void bind_refuses_a_descriptor_closed_before_it(struct kunit *test)
 {
-	struct kq_fd_binding b = { .file = NULL };
+	struct kq_fd_binding *b;
 	struct bind_fixture f;
 
 	fixture_init(test, &f);
+	b = kq_fd_binding_alloc(f.sys);
+	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_EXPECT_EQ(test, close_fd(f.fd), 0);
-	KUNIT_EXPECT_EQ(test, kq_fd_bind(&b, f.sys, NULL, f.fd, f.file), -EBADF);
-	KUNIT_EXPECT_FALSE(test, b.hashed);
-	KUNIT_EXPECT_EQ(test, b.state, KQ_BINDING_CLOSED);
-	kq_fd_unbind(&b);
+	KUNIT_EXPECT_EQ(test, kq_fd_bind(b, f.fd, f.file), -EBADF);
+	KUNIT_EXPECT_FALSE(test, b->hashed);
+	KUNIT_EXPECT_EQ(test, b->state, KQ_BINDING_CLOSED);
+	kq_fd_unbind(b);
+	kq_fd_binding_free(b);
 	fixture_fini(&f);
 }
 
 /* The positive control: an open descriptor binds, and unbinding unhashes it. */
 static void bind_accepts_an_open_descriptor(struct kunit *test)
 {
-	struct kq_fd_binding b = { .file = NULL };
+	struct kq_fd_binding *b;
 	struct bind_fixture f;
 
 	fixture_init(test, &f);
-	KUNIT_EXPECT_EQ(test, kq_fd_bind(&b, f.sys, NULL, f.fd, f.file), 0);
-	KUNIT_EXPECT_TRUE(test, b.hashed);
-	KUNIT_EXPECT_EQ(test, b.state, KQ_BINDING_BOUND);
-	kq_fd_unbind(&b);
-	KUNIT_EXPECT_FALSE(test, b.hashed);
+	b = kq_fd_binding_alloc(f.sys);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, kq_fd_bind(b, f.fd, f.file), 0);
+	KUNIT_EXPECT_TRUE(test, b->hashed);
+	KUNIT_EXPECT_EQ(test, b->state, KQ_BINDING_BOUND);
+	kq_fd_unbind(b);
+	KUNIT_EXPECT_FALSE(test, b->hashed);
+	kq_fd_binding_free(b);
 	KUNIT_EXPECT_EQ(test, close_fd(f.fd), 0);
 	fixture_fini(&f);
 }
@@ -97,16 +103,19 @@ static void bind_accepts_an_open_descriptor(struct kunit *test)
  */
 static void probe_closes_a_binding_not_yet_bound(struct kunit *test)
 {
-	struct kq_fd_binding b = { .file = NULL };
+	struct kq_fd_binding *b;
 	struct bind_fixture f;
 
 	fixture_init(test, &f);
-	KUNIT_ASSERT_EQ(test, kq_fd_bind_hash(&b, f.sys, NULL, f.fd, f.file), 0);
+	b = kq_fd_binding_alloc(f.sys);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_EQ(test, kq_fd_bind_hash(b, f.fd, f.file), 0);
 	KUNIT_EXPECT_EQ(test, close_fd(f.fd), 0);
-	KUNIT_EXPECT_EQ(test, b.state, KQ_BINDING_CLOSED);
-	KUNIT_EXPECT_EQ(test, kq_fd_bind_confirm(&b), -EBADF);
-	KUNIT_EXPECT_FALSE(test, b.hashed);
-	kq_fd_unbind(&b);
+	KUNIT_EXPECT_EQ(test, b->state, KQ_BINDING_CLOSED);
+	KUNIT_EXPECT_EQ(test, kq_fd_bind_confirm(b), -EBADF);
+	KUNIT_EXPECT_FALSE(test, b->hashed);
+	kq_fd_unbind(b);
+	kq_fd_binding_free(b);
 	fixture_fini(&f);
 }
 
