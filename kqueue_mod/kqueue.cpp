@@ -535,6 +535,11 @@ void Kqueue::scan_end()
  * The next knote in front of the marker, taken off the queue and in this
  * scan's flux, or nullptr when the marker is reached (then removed). A
  * knote in another's flux goes behind the marker. kq->lock held.
+ *
+ * pending_ still counts a taken knote until settle_locked(): a waiter that
+ * looks meanwhile must not conclude that nothing is pending, or it would
+ * sleep through a level-triggered knote that the scan puts back. It scans
+ * instead, after this scan (kq->mutex), and finds it.
  */
 Knote *Kqueue::take_next_locked()
 {
@@ -546,58 +551,71 @@ Knote *Kqueue::take_next_locked()
 			return nullptr;
 		}
 		Knote *kn = KQ_CONTAINER_OF(queue_.next, Knote, queue_link);
-		dequeue_locked(kn);
 		if (kn->influx) {
+			dequeue_locked(kn);
 			enqueue_locked(kn);
 			continue;
 		}
-		if (enter_flux_locked(kn))
-			return kn;
-		/* its detacher is at work */
+		if (!enter_flux_locked(kn)) {
+			dequeue_locked(kn);	/* its detacher is at work */
+			continue;
+		}
+		/* Off the queue, still counted in pending_ (above). */
+		kn->queue_link.unlink();
+		kn->status &= ~Knote::QUEUED;
+		return kn;
 	}
 }
 
 /*
  * A knote this scan evaluated, under kq->lock again: what its delivery (or
  * its not being ready) means for its state. Returns whether the scan must
- * drop it; *wake_detacher: a detacher waits for the flux to end;
- * *requeued: a level-triggered knote is pending again.
+ * drop it; *wake_detacher: a detacher waits for the flux to end.
  */
 bool Kqueue::settle_locked(Knote *kn, bool ready, const struct kevent &ev,
-			   bool *reported, bool *wake_detacher, bool *requeued)
+			   bool *reported, bool *wake_detacher)
 {
+	bool drop;
+
 	*wake_detacher = leave_flux_locked(kn);
 	if (!ready) {
 		/* A wake-up since the dequeue re-queued it: keep it active. */
 		if (!(kn->status & Knote::QUEUED))
 			kn->status &= ~Knote::ACTIVE;
 		/* Gone or closed: nothing to report, nothing to come. */
-		return kn->status & (Knote::GONE | Knote::CLOSED);
+		drop = kn->status & (Knote::GONE | Knote::CLOSED);
+	} else {
+		/*
+		 * Its source is gone: this was the last report if it said so
+		 * (EV_EOF: a neutered knote's, a gone process's NOTE_EXIT). If
+		 * the source went away after deliver() (a process exiting just
+		 * after its NOTE_EXEC was read), the knote is queued again and
+		 * the next scan makes the last report and drops it.
+		 */
+		bool finished = (kn->status & (Knote::NEUTERED | Knote::GONE)) &&
+				(ev.flags & EV_EOF);
+		if (kn->status & Knote::CLOSED) {
+			/* Closed while evaluated: nothing after close(). */
+			*reported = false;
+			finished = true;
+		} else if (kn->flags & EV_DISPATCH) {
+			kn->status |= Knote::DISABLED;
+			kn->status &= ~Knote::ACTIVE;
+			dequeue_locked(kn);
+		} else if (kn->flags & EV_CLEAR) {
+			if (!(kn->status & Knote::QUEUED))
+				kn->status &= ~Knote::ACTIVE;
+		} else if (!(kn->flags & EV_ONESHOT) && !finished) {
+			enqueue_locked(kn);
+		}
+		drop = (kn->flags & EV_ONESHOT) || finished;
 	}
 	/*
-	 * Its source is gone: this was the last report if it said so (EV_EOF:
-	 * a neutered knote's, a gone process's NOTE_EXIT). If the source went
-	 * away after deliver() (a process exiting just after its NOTE_EXEC was
-	 * read), the knote is queued again and the next scan makes the last
-	 * report and drops it.
+	 * Uncounted last: a re-queue above counted it again first, so a
+	 * lockless reader never sees a dip to zero in between.
 	 */
-	bool finished = (kn->status & (Knote::NEUTERED | Knote::GONE)) &&
-			(ev.flags & EV_EOF);
-	if (kn->status & Knote::CLOSED) {
-		/* Closed while evaluated: nothing after close(). */
-		*reported = false;
-		finished = true;
-	} else if (kn->flags & EV_DISPATCH) {
-		kn->status |= Knote::DISABLED;
-		kn->status &= ~Knote::ACTIVE;
-		dequeue_locked(kn);
-	} else if (kn->flags & EV_CLEAR) {
-		if (!(kn->status & Knote::QUEUED))
-			kn->status &= ~Knote::ACTIVE;
-	} else if (!(kn->flags & EV_ONESHOT) && !finished) {
-		*requeued |= enqueue_locked(kn);
-	}
-	return (kn->flags & EV_ONESHOT) || finished;
+	store_relaxed(pending_, pending_ - 1);
+	return drop;
 }
 
 /*
@@ -614,7 +632,6 @@ int Kqueue::scan_next(struct kevent *out, int max, bool last)
 	if (scan_done_ || max <= 0)
 		return 0;
 	int n = 0;
-	bool requeued = false;
 	unsigned long flags = kqsys_lock(sys_);
 	if (!scan_marker_placed_) {
 		ListNode taken;
@@ -654,7 +671,7 @@ int Kqueue::scan_next(struct kevent *out, int max, bool last)
 		bool reported = ready, wake_detacher;
 		flags = kqsys_lock(sys_);
 		const bool drop = settle_locked(kn, ready, ev, &reported,
-						&wake_detacher, &requeued);
+						&wake_detacher);
 		n += reported;
 		const bool full = n == max;
 		if (full && last && scan_marker_placed_) {
@@ -669,23 +686,13 @@ int Kqueue::scan_next(struct kevent *out, int max, bool last)
 			if (drop)
 				drop_knote(kn);
 			if (full)
-				goto out;
+				return n;
 			flags = kqsys_lock(sys_);
 		}
 		if (full)
 			break;
 	}
 	kqsys_unlock(sys_, flags);
-out:
-	/*
-	 * A waiter woken for a level-triggered knote may have found the queue
-	 * empty while this scan held the knote (it then sleeps again, as
-	 * kevent() skips a scan when nothing is pending): the knote is
-	 * pending again, so wake the waiters and pollers, as epoll does for
-	 * the items it puts back on its ready list.
-	 */
-	if (requeued)
-		kqsys_wake(sys_);
 	return n;
 }
 

@@ -128,7 +128,7 @@ private:
 	void absorb_adopted();
 	Knote *take_next_locked();
 	bool settle_locked(Knote *kn, bool ready, const struct kevent &ev,
-			   bool *reported, bool *wake_detacher, bool *requeued);
+			   bool *reported, bool *wake_detacher);
 
 	struct kqsys *sys_;
 	KnoteTable table_;
@@ -137,7 +137,11 @@ private:
 	/* kq->mutex: the marker is in queue_; the scan reached its end. */
 	bool scan_marker_placed_ = false;
 	bool scan_done_ = false;
-	long pending_ = 0;	/* kq->lock (written), lockless readers */
+	/*
+	 * Queued knotes and those a scan is evaluating (take_next_locked):
+	 * kq->lock (written), lockless readers.
+	 */
+	long pending_ = 0;
 	ListNode adopted_;	/* kq->lock: knotes waiting for the table */
 	bool adopted_pending_ = false;	/* kq->lock (written), lockless hint */
 	bool closing_ = false;	/* kq->lock: destroy() began; adopt nothing */
