@@ -84,8 +84,9 @@
  * kq->lock. The close table has its own bucket locks, taken only by
  * insert and remove in process context, with none of ours held. Task work
  * is queued after the stripe lock is dropped (before 6.12 task_work_add
- * may allocate for KASAN). Lookups run under rcu_read_lock(); bindings are
- * freed after an RCU grace period (kfree_rcu of their kqsys_fd).
+ * may allocate for KASAN). Lookups run under rcu_read_lock(); a binding is
+ * freed with its file knote, after a tasks-trace and an RCU grace period
+ * (kqsys_free_after_trace_gp).
  *
  * COST for a process using no kqueue: one full barrier and one load of
  * the table's element count per close while no kqueue watches a

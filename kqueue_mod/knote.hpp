@@ -22,11 +22,13 @@
  *           EV_CLEAR/DISPATCH    -> ACTIVE cleared (DISPATCH: DISABLED)
  *           level-triggered      -> QUEUED again, behind the scan marker
  *     EV_DISABLE: DISABLED, dequeued (ACTIVE kept); EV_ENABLE: re-evaluated
- *     EV_DELETE / oneshot / kqueue close: detach from source (no callback
- *     runs after it), dequeue, remove from table, free.
+ *     EV_DELETE / oneshot / kqueue close: elect the detacher (WILL_DETACH:
+ *     dequeued, never queued again), detach from source (no callback runs
+ *     after it), remove from table, free.
  *
  *   WILL_DETACH  one thread has been elected to detach the knote; no one
- *                may put it in flux any more (seeds 000, 001).
+ *                may put it in flux any more (seeds 000, 001), and it is
+ *                never queued again (off the queue and the closed list).
  *   NEUTERED     its source went away; ops are the inert ones (seed 002).
  *   GONE         its source ended for good (a process exited) and will post
  *                nothing more: the next scan reports what is pending, if

@@ -188,7 +188,8 @@ void Kqueue::absorb_adopted()
 bool Kqueue::enqueue_locked(Knote *kn)
 {
 	kqsys_assert_locked(sys_);
-	if (kn->status & (Knote::QUEUED | Knote::DISABLED | Knote::CLOSED))
+	if (kn->status & (Knote::QUEUED | Knote::DISABLED | Knote::CLOSED |
+			  Knote::WILL_DETACH))
 		return false;
 	kn->queue_link.insert_before(&queue_);
 	kn->status |= Knote::QUEUED;
@@ -291,13 +292,8 @@ void Kqueue::drop_knote(Knote *kn)
 void Kqueue::finish_detach(Knote *kn)
 {
 	kqsys_assert_mutex_held(sys_);
+	/* Off every list of kq->lock since claim_detach(), and it stays so. */
 	FilterCall(kn)->detach(kn);
-	{
-		LockGuard guard(sys_);
-		dequeue_locked(kn);
-		if (kn->status & Knote::CLOSED)
-			kn->queue_link.unlink();	/* off the closed list */
-	}
 	table_.remove(kn);
 	put_knote(kn);
 }
@@ -332,9 +328,10 @@ void Kqueue::leave_flux(Knote *kn)
 }
 
 /*
- * The first caller marks kn WILL_DETACH (no new flux from then on) and
- * waits for the holders to leave; it alone detaches. A later caller gets
- * false and must only drop its own reference.
+ * The first caller marks kn WILL_DETACH (no new flux and no queueing from
+ * then on: it leaves the active queue, or the closed list, here for good)
+ * and waits for the holders to leave; it alone detaches. A later caller
+ * gets false and must only drop its own reference.
  */
 bool Kqueue::claim_detach(Knote *kn)
 {
@@ -344,6 +341,9 @@ bool Kqueue::claim_detach(Knote *kn)
 		if (kn->status & Knote::WILL_DETACH)
 			return false;
 		kn->status |= Knote::WILL_DETACH;
+		dequeue_locked(kn);
+		if (kn->status & Knote::CLOSED)
+			kn->queue_link.unlink();	/* off the closed list */
 		in_flux = kn->influx != 0;
 	}
 	/* No new flux can start: the count only goes down from here. */
