@@ -261,6 +261,8 @@ void kqcore_destroy(struct kqcore *kq);
 void kqcore_free(struct kqcore *kq);
 /* Apply one change; 0 or a negative errno. May sleep. */
 int kqcore_apply_change(struct kqcore *kq, const struct kevent *change);
+/* The same, with kq->mutex held (kqsys_mutex_lock) for several changes. */
+int kqcore_apply_change_locked(struct kqcore *kq, const struct kevent *change);
 /*
  * Collect events: kqcore_scan_begin() takes kq->mutex; the first
  * kqcore_scan_next() puts the end marker in the active queue, and each

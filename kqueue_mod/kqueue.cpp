@@ -9,8 +9,9 @@
  *   1) kq->mutex (struct mutex, per kqueue)
  *      Serialises everything that creates, modifies, evaluates or frees the
  *      knotes of one kqueue: kevent() changes, scans, close. Held across
- *      filter calls that sleep (vfs_poll, allocation, hrtimer_cancel) and
- *      across the copy of events to user memory. Never held while a
+ *      filter calls that sleep (vfs_poll, allocation, hrtimer_cancel),
+ *      across the copy of events to user memory, and across a chunk of
+ *      up to 8 changes with their EV_ERROR/EV_RECEIPT entries (main.c). Never held while a
  *      kevent() caller sleeps waiting for events, so other threads' changes
  *      are never blocked by a waiter.
  *
@@ -458,6 +459,12 @@ void Kqueue::reap_closed()
 
 int Kqueue::apply_change(const struct kevent &change)
 {
+	MutexGuard guard(sys_);
+	return apply_change_locked(change);
+}
+
+int Kqueue::apply_change_locked(const struct kevent &change)
+{
 	const u16 flags = change.flags & ~EV_SYSFLAGS;
 	int err = validate_change_flags(flags);
 	if (err)
@@ -475,7 +482,7 @@ int Kqueue::apply_change(const struct kevent &change)
 	if (ops->ident_is_fd && (flags & EV_ADD) && change.ident > 0x7fffffffull)
 		return -EBADF;
 
-	MutexGuard guard(sys_);
+	kqsys_assert_mutex_held(sys_);
 	absorb_adopted();
 	Knote *kn = table_.find(change.ident, change.filter);
 	if (!kn) {
@@ -719,6 +726,11 @@ extern "C" void kqcore_free(struct kqcore *kq)
 extern "C" int kqcore_apply_change(struct kqcore *kq, const struct kevent *change)
 {
 	return Kqueue::from(kq)->apply_change(*change);
+}
+
+extern "C" int kqcore_apply_change_locked(struct kqcore *kq, const struct kevent *change)
+{
+	return Kqueue::from(kq)->apply_change_locked(*change);
 }
 
 extern "C" void kqcore_scan_begin(struct kqcore *kq)

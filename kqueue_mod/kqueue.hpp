@@ -40,6 +40,7 @@ public:
 	void free() { delete this; }
 
 	int apply_change(const struct kevent &change);
+	int apply_change_locked(const struct kevent &change);
 
 	void scan_begin();
 	int scan_next(struct kevent *out, int max, bool last);

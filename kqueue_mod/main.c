@@ -260,17 +260,73 @@ static int kq_report_change(struct kevent *change, int err,
 	return kq_words_to_user(slot, change, sizeof(*change));
 }
 
+/* Where a kevent() call is in its changelist and eventlist. */
+struct kq_changes {
+	struct kevent __user *out;
+	int nevents;
+	int nerrors;
+};
+
+/*
+ * Apply a chunk of changes under one hold of kq->mutex: taking it per
+ * change cost a batched change more than its lookup. True if the call
+ * ends here, with *result.
+ */
+static bool kq_apply_chunk(struct kq_call *call, struct kevent *buf, int n,
+			   struct kq_changes *at, long *result)
+{
+	struct kqsys *sys = call->sys;
+	bool stop = false;
+	int j;
+
+	kqsys_mutex_lock(sys);
+	for (j = 0; j < n && !stop; j++) {
+		struct kevent *change = &buf[j];
+		int err;
+
+		if (!change->filter)
+			continue;
+		/* No knote is added to a kqueue being closed. */
+		if (kq_closed_under_call(call)) {
+			*result = -EBADF;
+			stop = true;
+			break;
+		}
+		err = kqcore_apply_change_locked(sys->core, change);
+		if (!err && !(change->flags & EV_RECEIPT))
+			continue;
+		/*
+		 * No room: as FreeBSD, stop here. A failure fails the call; a
+		 * receipt returns the entries written so far.
+		 */
+		if (!at->nevents) {
+			*result = err ? err : at->nerrors;
+			stop = true;
+		} else if (kq_report_change(change, err, at->out)) {
+			*result = -EFAULT;
+			stop = true;
+		} else {
+			at->out++;
+			at->nevents--;
+			at->nerrors++;
+		}
+	}
+	kqsys_mutex_unlock(sys);
+	return stop;
+}
+
 static long kq_ioctl_kevent(struct kq_call *call,
 			    struct kqueue_kevent_args __user *uargs)
 {
-	struct kqsys *sys = call->sys;
 	/* Both filled from user memory before use. */
 	struct kqueue_kevent_args args __uninitialized;
 	struct timespec64 timeout __uninitialized;
-	struct kevent __user *changes, *out;
+	struct kevent __user *changes;
 	/* Filled from user memory before use: not zeroed on every call. */
 	struct kevent buf[KQ_CHUNK] __uninitialized;
-	int nevents, nerrors = 0, i, j;
+	struct kq_changes at;
+	long result;
+	int i;
 
 	if (kq_words_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
@@ -284,47 +340,26 @@ static long kq_ioctl_kevent(struct kq_call *call,
 			return -EINVAL;
 	}
 	changes = u64_to_user_ptr(args.changelist);
-	out = u64_to_user_ptr(args.eventlist);
-	nevents = args.nevents;
+	at.out = u64_to_user_ptr(args.eventlist);
+	at.nevents = args.nevents;
+	at.nerrors = 0;
 
 	for (i = 0; i < args.nchanges; i += KQ_CHUNK) {
 		int n = min(KQ_CHUNK, args.nchanges - i);
 
 		if (kq_words_from_user(buf, changes + i, n * sizeof(*buf)))
 			return -EFAULT;
-		for (j = 0; j < n; j++) {
-			struct kevent *change = &buf[j];
-			int err;
-
-			if (!change->filter)
-				continue;
-			/* No knote is added to a kqueue being closed. */
-			if (kq_closed_under_call(call))
-				return -EBADF;
-			err = kqcore_apply_change(sys->core, change);
-			if (!err && !(change->flags & EV_RECEIPT))
-				continue;
-			/*
-			 * No room: as FreeBSD, stop here. A failure fails the
-			 * call; a receipt returns the entries written so far.
-			 */
-			if (!nevents)
-				return err ? err : nerrors;
-			if (kq_report_change(change, err, out))
-				return -EFAULT;
-			out++;
-			nevents--;
-			nerrors++;
-		}
+		if (kq_apply_chunk(call, buf, n, &at, &result))
+			return result;
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		cond_resched();
 	}
-	if (nerrors)
-		return nerrors;
-	if (!nevents)
+	if (at.nerrors)
+		return at.nerrors;
+	if (!at.nevents)
 		return 0;
-	return kq_collect(call, out, nevents, args.timeout ? &timeout : NULL);
+	return kq_collect(call, at.out, at.nevents, args.timeout ? &timeout : NULL);
 }
 
 static long kq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
