@@ -71,9 +71,9 @@ extern const struct file_operations kqueue_fops;
 /* Allocate and initialise the kernel half of a kqueue and its core. */
 struct kqsys *kqsys_create(void);
 void kqsys_destroy(struct kqsys *sys);
-/* At module load and unload (the workqueue that frees kqueues). */
 /* sizeof(struct kqsys_fd): a file knote's room behind the core's part. */
 extern const unsigned long kq_fd_source_size;
+/* At module load and unload (the knote caches, the workqueue that frees kqueues). */
 int kqsys_init(void);
 void kqsys_exit(void);
 
