@@ -86,7 +86,7 @@
  *   All kqueues opened by one user (real uid at open) together hold at most
  *   max_knotes_per_user knotes, of which at most max_timers_per_user
  *   EVFILT_TIMER knotes (module parameters, root may change them at run
- *   time under /sys/module/kqueue/parameters/; defaults: 4% of RAM at 512
+ *   time under /sys/module/kqueue/parameters/; defaults: 4% of RAM at 320
  *   bytes a knote, and a sixteenth of that, at least 1024 each). Past a
  *   limit EV_ADD fails with ENOMEM (FreeBSD's errno for its timer limit)
  *   and a NOTE_TRACK child gives NOTE_TRACKERR. Knotes (NOTE_CHILD events
