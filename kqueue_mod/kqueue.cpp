@@ -559,8 +559,12 @@ Knote *Kqueue::take_next_locked()
 		}
 		Knote *kn = KQ_CONTAINER_OF(queue_.next, Knote, queue_link);
 		if (kn->influx) {
-			dequeue_locked(kn);
-			enqueue_locked(kn);
+			/*
+			 * Behind the marker, still queued: moved without a
+			 * dequeue, whose drop of pending_ a waiter could see.
+			 */
+			kn->queue_link.unlink();
+			kn->queue_link.insert_before(&queue_);
 			continue;
 		}
 		if (!enter_flux_locked(kn)) {
